@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import type { AppConfig } from '../../config/app-config';
+
+/** pino JSON lines; every request line carries the request id Fastify assigned (see bootstrap). */
+@Module({})
+export class LoggingModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: LoggingModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            genReqId: (req: IncomingMessage) =>
+              typeof req.id === 'string' ? req.id : randomUUID(),
+            redact: {
+              paths: [
+                'req.headers.authorization',
+                'req.headers["stripe-signature"]',
+                'req.headers.cookie',
+              ],
+              censor: '[redacted]',
+            },
+            serializers: {
+              req: (req: { id: unknown; method: string; url: string }) => ({
+                id: req.id,
+                method: req.method,
+                url: req.url,
+              }),
+            },
+            autoLogging: {
+              ignore: (req: IncomingMessage) =>
+                req.url === '/health/live' || req.url === '/health/ready' || req.url === '/metrics',
+            },
+          },
+        }),
+      ],
+    };
+  }
+}
