@@ -62,6 +62,10 @@ export interface AppConfig {
     backoffMaxMs: number;
     pollIntervalMs: number;
   };
+  catalog: {
+    /** A JSON product map replacing the bundled one (PRODUCT_MAP_PATH); unset: the bundled map. */
+    productMapPath: string | undefined;
+  };
 }
 
 export class ConfigError extends Error {
@@ -247,6 +251,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
         () => int(env, 'INBOX_POLL_INTERVAL_MS', 1000, 10, 60000),
         1000,
       ),
+    },
+    catalog: {
+      productMapPath: str(env, 'PRODUCT_MAP_PATH'),
     },
   };
 
