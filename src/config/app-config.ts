@@ -1,4 +1,4 @@
-import { ConfigValueError, Env, bool, int, oneOfList, list, str, url } from './env-parsers';
+import { ConfigValueError, Env, bool, int, num, oneOfList, list, str, url } from './env-parsers';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
@@ -66,6 +66,39 @@ export interface AppConfig {
     /** A JSON product map replacing the bundled one (PRODUCT_MAP_PATH); unset: the bundled map. */
     productMapPath: string | undefined;
   };
+  coverage: CoverageConfig;
+}
+
+/** Daily fair-use thresholds of one plan, in render-Spark of completed covered jobs per UTC day. */
+export interface FairUseThresholdsConfig {
+  /** At or past this, covered jobs run at `subscription_throttled` priority. */
+  throttleAtSpark: number;
+  /** At or past this, the plan's effective concurrency is halved (at least 1). */
+  reduceAtSpark: number;
+}
+
+/** Job admission, fair use and trial limits (SPEC §6, seed 001 §5 and §10). */
+export interface CoverageConfig {
+  fairUse: { unlimited: FairUseThresholdsConfig; unlimited_pro: FairUseThresholdsConfig };
+  trial: {
+    /** Completed (plus running) covered jobs per UTC day during a trial. */
+    dailyJobCap: number;
+    /** Render-Spark of completed covered jobs over the whole trial. */
+    renderSparkAllowance: number;
+    maxImageEdge: number;
+    maxImagePixels: number;
+    maxVideoEdge: number;
+    maxVideoSeconds: number;
+    /** Jobs through the API channel during a trial (the seed: API access is limited). */
+    apiAllowed: boolean;
+  };
+  /** How long a job holds its slot without a heartbeat, per class. */
+  leaseSeconds: { image: number; video: number; audio: number; llm: number; agent: number };
+  /** Retry-After of a 429 at the concurrency limit. */
+  retryAfterSeconds: number;
+  /** Per-instance entitlement cache (invalidated by LISTEN entitlement_changed). */
+  cacheTtlMs: number;
+  cacheMaxEntries: number;
 }
 
 export class ConfigError extends Error {
@@ -255,8 +288,105 @@ export function loadConfig(env: Env = process.env): AppConfig {
     catalog: {
       productMapPath: str(env, 'PRODUCT_MAP_PATH'),
     },
+    coverage: readCoverageConfig(env, read, problems),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * Coverage defaults, and why:
+ * - Fair use (render-Spark per UTC day; 1 Spark = one SDXL 1024 image): Unlimited throttles at
+ *   2,000 (about 500 FLUX-class images or 40 WAN clips: far above a busy creative day, so only
+ *   sustained automation meets it) and halves concurrency at 4,000; Unlimited Pro, with 4x the
+ *   concurrency for 2.5x the price, gets 3x: 6,000 and 12,000.
+ * - Trial: 100 jobs a day and 300 render-Spark over the whole trial (enough to try every covered
+ *   model, images and a few clips); images up to 1536 px and 1.5 MP, video up to 720p (1280 px)
+ *   and 5 s (every open video model's default clip); no API channel.
+ * - Leases: image 5 min, video 30 min, audio 10 min, LLM 5 min, agent 30 min; heartbeats extend.
+ */
+function readCoverageConfig(
+  env: Env,
+  read: <T>(name: string, fn: () => T, fallback: T) => T,
+  problems: string[],
+): CoverageConfig {
+  const sparkMax = 10_000_000;
+  const thresholds = (plan: string, throttle: number, reduce: number): FairUseThresholdsConfig => {
+    const t = `FAIR_USE_${plan}_THROTTLE_SPARK`;
+    const r = `FAIR_USE_${plan}_REDUCE_SPARK`;
+    const value = {
+      throttleAtSpark: read(t, () => num(env, t, throttle, 0, sparkMax), throttle),
+      reduceAtSpark: read(r, () => num(env, r, reduce, 0, sparkMax), reduce),
+    };
+    if (value.reduceAtSpark < value.throttleAtSpark) {
+      problems.push(`${r} must not be below ${t}`);
+    }
+    return value;
+  };
+  const lease = (cls: string, fallback: number): number => {
+    const name = `LEASE_SECONDS_${cls}`;
+    return read(name, () => int(env, name, fallback, 5, 86_400), fallback);
+  };
+  return {
+    fairUse: {
+      unlimited: thresholds('UNLIMITED', 2000, 4000),
+      unlimited_pro: thresholds('UNLIMITED_PRO', 6000, 12000),
+    },
+    trial: {
+      dailyJobCap: read(
+        'TRIAL_DAILY_JOB_CAP',
+        () => int(env, 'TRIAL_DAILY_JOB_CAP', 100, 0, 1_000_000),
+        100,
+      ),
+      renderSparkAllowance: read(
+        'TRIAL_RENDER_SPARK_ALLOWANCE',
+        () => num(env, 'TRIAL_RENDER_SPARK_ALLOWANCE', 300, 0, sparkMax),
+        300,
+      ),
+      maxImageEdge: read(
+        'TRIAL_MAX_IMAGE_EDGE',
+        () => int(env, 'TRIAL_MAX_IMAGE_EDGE', 1536, 64, 16_384),
+        1536,
+      ),
+      maxImagePixels: read(
+        'TRIAL_MAX_IMAGE_PIXELS',
+        () => int(env, 'TRIAL_MAX_IMAGE_PIXELS', 1_572_864, 4096, 268_435_456),
+        1_572_864,
+      ),
+      maxVideoEdge: read(
+        'TRIAL_MAX_VIDEO_EDGE',
+        () => int(env, 'TRIAL_MAX_VIDEO_EDGE', 1280, 64, 16_384),
+        1280,
+      ),
+      maxVideoSeconds: read(
+        'TRIAL_MAX_VIDEO_SECONDS',
+        () => num(env, 'TRIAL_MAX_VIDEO_SECONDS', 5, 0, 3600),
+        5,
+      ),
+      apiAllowed: read('TRIAL_API_ACCESS', () => bool(env, 'TRIAL_API_ACCESS', false), false),
+    },
+    leaseSeconds: {
+      image: lease('IMAGE', 300),
+      video: lease('VIDEO', 1800),
+      audio: lease('AUDIO', 600),
+      llm: lease('LLM', 300),
+      agent: lease('AGENT', 1800),
+    },
+    retryAfterSeconds: read(
+      'COVERAGE_RETRY_AFTER_SECONDS',
+      () => int(env, 'COVERAGE_RETRY_AFTER_SECONDS', 5, 1, 3600),
+      5,
+    ),
+    cacheTtlMs: read(
+      'COVERAGE_CACHE_TTL_MS',
+      () => int(env, 'COVERAGE_CACHE_TTL_MS', 10_000, 0, 3_600_000),
+      10_000,
+    ),
+    cacheMaxEntries: read(
+      'COVERAGE_CACHE_MAX_ENTRIES',
+      () => int(env, 'COVERAGE_CACHE_MAX_ENTRIES', 100_000, 0, 10_000_000),
+      100_000,
+    ),
+  };
 }
