@@ -27,7 +27,6 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: false,
     genReqId: requestId,
-    disableRequestLogging: true,
     return503OnClosing: true,
     // Bounded waits so a slow client cannot hold a socket forever.
     requestTimeout: 30_000,
@@ -37,12 +36,11 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
 
 /**
  * Everything the app needs besides its modules, applied the same way in production and in tests:
- * logging, validation, metrics hook, OpenAPI, shutdown hooks, then the pending migrations.
+ * logging, validation, metrics hook, OpenAPI, then the pending migrations.
  */
 export async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(createValidationPipe());
-  app.enableShutdownHooks();
 
   const metrics = app.get(MetricsService);
   const fastify = app.getHttpAdapter().getInstance();
