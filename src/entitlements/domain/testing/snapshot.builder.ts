@@ -33,7 +33,7 @@ export function aPolicy(overrides: Partial<EntitlementPolicy> = {}): Entitlement
 }
 
 /**
- * An active Unlimited monthly Stripe subscription of `acc_1`, observed at `T0`, period
+ * An active Unlimited monthly Stripe subscription (fresh `Date`s on every call) of `acc_1`, observed at `T0`, period
  * `T0`..`T0 + 30 days`. Override what the case is about.
  */
 export function aSnapshot(overrides: Partial<SubscriptionSnapshot> = {}): SubscriptionSnapshot {
@@ -41,12 +41,12 @@ export function aSnapshot(overrides: Partial<SubscriptionSnapshot> = {}): Subscr
     store: 'stripe',
     storeSubscriptionId: 'sub_1',
     accountId: 'acc_1',
-    observedAt: T0,
+    observedAt: day(0),
     status: 'active',
     plan: 'unlimited',
     interval: 'month',
     productId: 'unlimited_monthly',
-    currentPeriodStart: T0,
+    currentPeriodStart: day(0),
     currentPeriodEnd: day(30),
     trialEnd: null,
     cancelAtPeriodEnd: false,
@@ -66,7 +66,7 @@ export function aTrialSnapshot(
 ): SubscriptionSnapshot {
   return aSnapshot({
     status: 'trial',
-    currentPeriodStart: T0,
+    currentPeriodStart: day(0),
     currentPeriodEnd: day(3),
     trialEnd: day(3),
     sourceEvent: 'customer.subscription.created',
