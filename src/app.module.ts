@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { CatalogModule } from './catalog/catalog.module';
 import { CommonModule } from './common/common.module';
 import { LoggingModule } from './common/logging/logging.module';
 import type { AppConfig } from './config/app-config';
@@ -8,7 +9,7 @@ import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 
 /** Feature modules, one per concern (see README's architecture map). */
-const FEATURE_MODULES = [HealthModule];
+const FEATURE_MODULES = [HealthModule, CatalogModule];
 
 @Module({})
 export class AppModule {
