@@ -15,7 +15,7 @@ import {
   policyArb,
   type Lifecycle,
 } from './testing/lifecycle.arbitraries';
-import { DAY, SPEC_PLAN_LIMITS } from './testing/snapshot.builder';
+import { DAY, SPEC_PLAN_LIMITS, T0 } from './testing/snapshot.builder';
 import { TRANSITION_NAMES, transition } from './transition';
 
 /** Folds snapshots through the state machine, as the service does on each delivery. */
@@ -365,6 +365,25 @@ describe('subscription lifecycle properties', () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+
+  it('a replay of stored snapshots in time order names the same history at any later time', () => {
+    fc.assert(
+      fc.property(lifecycleArb(), policyArb(), instantArb(), (lifecycle, policy, extra) => {
+        const named = (now: (snapshot: SubscriptionSnapshot) => Date): TransitionName[][] => {
+          let state: SubscriptionState | null = null;
+          return lifecycle.snapshots.map((snapshot) => {
+            const result = transition(state, snapshot, now(snapshot), policy);
+            state = result.next;
+            return result.transitions;
+          });
+        };
+        const last = lifecycle.snapshots[lifecycle.snapshots.length - 1].observedAt.getTime();
+        const replayAt = new Date(last + extra.getTime() - T0.getTime());
+        expect(named(() => replayAt)).toEqual(named((snapshot) => snapshot.observedAt));
+      }),
+      { numRuns: 150 },
     );
   });
 
