@@ -164,6 +164,11 @@ class JobReader {
     return raw;
   }
 
+  /** Outputs in the job: the model's default count, else 1. */
+  count(max: number): number {
+    return this.int('count', 1, max, this.model.defaults.count ?? 1);
+  }
+
   raw(name: JobParameterName): unknown {
     return this.params[name];
   }
@@ -271,7 +276,7 @@ function imageBenchmark(job: JobReader, f: ImageBenchmarkFormula): number {
   const height = job.int('height', f.minEdge, f.maxEdge);
   onGrid(job, width, height, f.sizeMultiple);
   const steps = job.int('steps', 1, f.maxSteps);
-  const count = job.int('count', 1, f.maxCount, 1);
+  const count = job.count(f.maxCount);
   const references = job.references(f.maxReferences);
   job.videoReferences(0);
 
@@ -330,7 +335,7 @@ function openAiImageUsd(job: JobReader, f: OpenAiImageTokenFormula): number {
     quality === 'auto' ? f.autoQualityBilledAs : (quality as 'low' | 'medium' | 'high');
   const references = job.references(f.maxReferences);
   job.videoReferences(0);
-  const count = job.int('count', 1, f.maxCount, 1);
+  const count = job.count(f.maxCount);
 
   const rates = f.usdPerMillionTokens;
   const outputTokens = openAiImageOutputTokens(f, billedQuality, width, height);
@@ -383,7 +388,7 @@ function videoBenchmark(job: JobReader, f: VideoBenchmarkFormula): number {
   } else {
     frames = job.int('frames', 1, f.maxFrames);
   }
-  job.int('count', 1, 1, 1);
+  job.count(1);
   job.references(f.maxReferences);
   job.videoReferences(0);
 
@@ -412,7 +417,7 @@ function vendorVideoTokensUsd(job: JobReader, f: VendorVideoTokenFormula): numbe
       `references plus videoReference must be at most ${f.maxTotalReferences} reference assets in total for ${job.model.id} (got ${images + videos}).`,
     );
   }
-  job.int('count', 1, 1, 1);
+  job.count(1);
 
   const tokens = (resolution.width * resolution.height * f.fps * seconds) / f.pixelsPerToken;
   const rate =
@@ -425,14 +430,14 @@ function vendorVideoPerSecondUsd(job: JobReader, f: VendorVideoPerSecondFormula)
   const seconds = job.int('durationSeconds', f.minDurationSeconds, f.maxDurationSeconds);
   job.references(f.maxImageReferences);
   job.videoReferences(0);
-  job.int('count', 1, 1, 1);
+  job.count(1);
   return resolution.usdPerSecond * seconds * (1 + f.margin);
 }
 
 function audio(job: JobReader, f: AudioDurationStepsFormula): number {
   const seconds = job.number('durationSeconds', f.minDurationSeconds, f.maxDurationSeconds);
   const steps = job.int('steps', 1, f.maxSteps);
-  const count = job.int('count', 1, f.maxCount, 1);
+  const count = job.count(f.maxCount);
   job.references(0);
   job.videoReferences(0);
   return seconds * (f.sparkPerSecond + f.sparkPerSecondPerStep * steps) * count;
