@@ -1,7 +1,14 @@
 import type { MigrationInterface } from 'typeorm';
+import { CreateAccountTables1795300000000 } from './1795300000000-CreateAccountTables';
+import { CreateInboxTables1795300000001 } from './1795300000001-CreateInboxTables';
+import { CreateEntitlementTables1795300000002 } from './1795300000002-CreateEntitlementTables';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the app, the CLI, the drift check and
  * the tests load the same classes whether compiled or run from TypeScript.
  */
-export const MIGRATIONS: (new () => MigrationInterface)[] = [];
+export const MIGRATIONS: (new () => MigrationInterface)[] = [
+  CreateAccountTables1795300000000,
+  CreateInboxTables1795300000001,
+  CreateEntitlementTables1795300000002,
+];
