@@ -422,20 +422,24 @@ describe('buildStripeSnapshot', () => {
     it.each([
       ['cancel_at_period_end', { cancelAtPeriodEnd: true }],
       ['cancel_at (flexible)', { cancelAt: addDays(T, 2), billingMode: 'flexible' as const }],
-    ])('canceling a trial (%s) ends access at once', (_name, overrides) => {
-      const sub = subscription({
-        status: 'trialing',
-        trialStart: T - 86400,
-        trialEnd: addDays(T, 2),
-        periodStart: T - 86400,
-        periodEnd: addDays(T, 2),
-        ...overrides,
-      });
-      expect(snapshotOf(sub).snapshot).toMatchObject({
-        status: 'expired',
-        cancelAtPeriodEnd: true,
-      });
-    });
+    ])(
+      'canceling a trial (%s) keeps the trial picture flagged to cancel (access ends at once downstream)',
+      (_name, overrides) => {
+        const sub = subscription({
+          status: 'trialing',
+          trialStart: T - 86400,
+          trialEnd: addDays(T, 2),
+          periodStart: T - 86400,
+          periodEnd: addDays(T, 2),
+          ...overrides,
+        });
+        expect(snapshotOf(sub).snapshot).toMatchObject({
+          status: 'trial',
+          cancelAtPeriodEnd: true,
+          trialEnd: new Date(addDays(T, 2) * 1000),
+        });
+      },
+    );
   });
 
   it('paused payment collection counts as paused until it resumes', () => {
@@ -449,19 +453,13 @@ describe('buildStripeSnapshot', () => {
     expect(snapshotOf(resumed).snapshot.status).toBe('active');
   });
 
-  it('a revoked period stays revoked; a later paid period is not', () => {
+  it('carries a revocation in revokedThrough and keeps the store status', () => {
     const periodEnd = addInterval(T - 86400, 'month');
     const revoked = snapshotOf(subscription(), {
       revokedThrough: new Date(periodEnd * 1000),
     }).snapshot;
-    expect(revoked).toMatchObject({
-      status: 'revoked',
-      revokedThrough: new Date(periodEnd * 1000),
-    });
-    const older = snapshotOf(subscription(), {
-      revokedThrough: new Date((periodEnd - 86400 * 31) * 1000),
-    }).snapshot;
-    expect(older.status).toBe('active');
+    expect(revoked).toMatchObject({ status: 'active', revokedThrough: new Date(periodEnd * 1000) });
+    expect(snapshotOf(subscription()).snapshot.revokedThrough).toBeNull();
   });
 
   describe('pending change from a subscription schedule', () => {

@@ -453,9 +453,11 @@ function isCollectionPaused(subscription: Stripe.Subscription, observedAt: Date)
 }
 
 /**
- * A full snapshot of one Stripe subscription. Status per STATE-MAPPING.md with three refinements:
- * a trial scheduled to cancel ends at once (no paid period to run out), paused payment collection
- * counts as paused (nothing is being paid), and a period already revoked stays revoked.
+ * A full snapshot of one Stripe subscription. Status per STATE-MAPPING.md, plus one refinement:
+ * paused payment collection counts as paused (nothing is being paid). The store's picture is kept
+ * as is otherwise: a trial scheduled to cancel stays `trial` with `cancelAtPeriodEnd` (the
+ * entitlement rules end its access at once) and a revocation travels in `revokedThrough`
+ * (sticky in the stored state), so every rule lives in one place.
  */
 export function buildStripeSnapshot(input: StripeSnapshotInput): StripeSnapshotResult {
   const { subscription, observedAt } = input;
@@ -486,12 +488,8 @@ export function buildStripeSnapshot(input: StripeSnapshotInput): StripeSnapshotR
   const revokedThrough = input.revokedThrough ?? null;
 
   let status = mapSubscriptionStatus(subscription.status);
-  if (status === 'trial' && cancelScheduled) status = 'expired';
   if ((status === 'active' || status === 'trial') && isCollectionPaused(subscription, observedAt)) {
     status = 'paused';
-  }
-  if (revokedThrough && periodEnd && periodEnd.getTime() <= revokedThrough.getTime()) {
-    status = 'revoked';
   }
 
   const fingerprint = input.paymentFingerprint ?? null;
