@@ -2,6 +2,7 @@ import type { MigrationInterface } from 'typeorm';
 import { CreateAccountTables1795300000000 } from './1795300000000-CreateAccountTables';
 import { CreateInboxTables1795300000001 } from './1795300000001-CreateInboxTables';
 import { CreateEntitlementTables1795300000002 } from './1795300000002-CreateEntitlementTables';
+import { CreateCoverageTables1795300000010 } from './1795300000010-CreateCoverageTables';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the app, the CLI, the drift check and
@@ -11,4 +12,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   CreateAccountTables1795300000000,
   CreateInboxTables1795300000001,
   CreateEntitlementTables1795300000002,
+  CreateCoverageTables1795300000010,
 ];

@@ -2,6 +2,9 @@ import { AccountStoreIdsEntity } from '../accounts/account-store-ids.entity';
 import { AccountEntity } from '../accounts/account.entity';
 import { StoreAccountIdEntity } from '../accounts/store-account-id.entity';
 import { TrialGrantEntity } from '../accounts/trial-grant.entity';
+import { AdmissionLockEntity } from '../coverage/admission-lock.entity';
+import { DailyUsageEntity } from '../coverage/daily-usage.entity';
+import { JobLeaseEntity } from '../coverage/job-lease.entity';
 import { AppliedSnapshotEntity } from '../entitlements/applied-snapshot.entity';
 import { EntitlementHistoryEntity } from '../entitlements/entitlement-history.entity';
 import { StoreSubscriptionLinkEntity } from '../entitlements/store-subscription-link.entity';
@@ -21,4 +24,7 @@ export const ENTITIES: (new () => object)[] = [
   StoreSubscriptionEntity,
   AppliedSnapshotEntity,
   EntitlementHistoryEntity,
+  JobLeaseEntity,
+  DailyUsageEntity,
+  AdmissionLockEntity,
 ];
