@@ -117,7 +117,7 @@ interface Candidate {
   excluded: SubscriptionExclusion | null;
 }
 
-/** Among covered subscriptions: a paid period before a covered past-due one before a trial. */
+/** Among covered, paid subscriptions of one plan: a running period before a covered past-due one. */
 const COVERED_STATE_RANK: Readonly<Record<PrimaryState, number>> = {
   active: 3,
   past_due: 2,
@@ -156,16 +156,23 @@ function endedRecency(candidate: Candidate): number {
 }
 
 /**
- * Orders subscriptions best first. Covered before not covered (so a past-due Pro never hides a
- * paying Unlimited); among covered the higher plan, then a paid period over a trial, then the
- * later period end; among the others, live before ended, then the state the subscriber can act
- * on, then the most recent; ties by store (stripe, apple, google) and id: deterministic.
+ * Orders subscriptions best first:
+ * - covered before not covered (a past-due Pro never hides a paying Unlimited);
+ * - among covered: paid before trial (trial limits would restrict a paying subscriber: daily
+ *   cap, render allowance, limited API), then the higher plan, then active before a past-due one
+ *   the policy covers, then the later period end;
+ * - among the others: live before ended; live ones by the state the subscriber can act on
+ *   (past_due, paused, incomplete) then plan; ended ones the most recent first, revoked before
+ *   expired;
+ * - remaining ties by store (stripe, apple, google), then id: deterministic.
  */
 function compareCandidates(a: Candidate, b: Candidate): number {
   const av = a.view;
   const bv = b.view;
   if (av.covered !== bv.covered) return av.covered ? -1 : 1;
   if (av.covered) {
+    const aTrial = av.state === 'trial';
+    if (aTrial !== (bv.state === 'trial')) return aTrial ? 1 : -1;
     const byPlan = planRank(bv.plan) - planRank(av.plan);
     if (byPlan !== 0) return byPlan;
     const byState = COVERED_STATE_RANK[bv.state] - COVERED_STATE_RANK[av.state];

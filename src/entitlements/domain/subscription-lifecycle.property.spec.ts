@@ -305,7 +305,7 @@ describe('subscription lifecycle properties', () => {
     );
   });
 
-  it('the best covered plan wins among several subscriptions, with its limits', () => {
+  it('the best covered plan wins among several subscriptions (paid before trial), with its limits', () => {
     const account = fc.tuple(
       lifecycleArb({ store: 'stripe', storeSubscriptionId: 'sub_web' }),
       lifecycleArb({ store: 'apple', storeSubscriptionId: '2000000000000001' }),
@@ -327,7 +327,11 @@ describe('subscription lifecycle properties', () => {
         const covered = views.filter((v) => v.covered);
         expect(entitlement.covered).toBe(covered.length > 0);
         if (covered.length > 0) {
-          const bestRank = Math.max(...covered.map((v) => planRank(v.plan)));
+          // A paid subscription is preferred to a trial (whose limits are narrower).
+          const paid = covered.filter((v) => v.state !== 'trial');
+          const pool = paid.length > 0 ? paid : covered;
+          expect(entitlement.isTrial).toBe(paid.length === 0);
+          const bestRank = Math.max(...pool.map((v) => planRank(v.plan)));
           expect(planRank(entitlement.plan)).toBe(bestRank);
           const plan = entitlement.plan;
           expect(plan).not.toBeNull();
