@@ -1,15 +1,17 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CatalogModule } from './catalog/catalog.module';
 import { CommonModule } from './common/common.module';
+import { CoverageModule } from './coverage/coverage.module';
 import { LoggingModule } from './common/logging/logging.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { InboxModule } from './inbox/inbox.module';
 import { MetricsModule } from './metrics/metrics.module';
 
 /** Feature modules, one per concern (see README's architecture map). */
-const FEATURE_MODULES = [HealthModule, CatalogModule];
+const FEATURE_MODULES = [HealthModule, CatalogModule, InboxModule, CoverageModule];
 
 @Module({})
 export class AppModule {

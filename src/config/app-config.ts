@@ -61,6 +61,8 @@ export interface AppConfig {
     backoffBaseMs: number;
     backoffMaxMs: number;
     pollIntervalMs: number;
+    /** How long a worker's claim on an event lasts; past it another instance takes it over. */
+    leaseMs: number;
   };
   catalog: {
     /** A JSON product map replacing the bundled one (PRODUCT_MAP_PATH); unset: the bundled map. */
@@ -283,6 +285,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
         'INBOX_POLL_INTERVAL_MS',
         () => int(env, 'INBOX_POLL_INTERVAL_MS', 1000, 10, 60000),
         1000,
+      ),
+      leaseMs: read(
+        'INBOX_LEASE_MS',
+        () => int(env, 'INBOX_LEASE_MS', 300000, 1000, 3600000),
+        300000,
       ),
     },
     catalog: {
