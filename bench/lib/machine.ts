@@ -1,0 +1,22 @@
+import { cpus, totalmem } from 'node:os';
+
+export interface MachineInfo {
+  cores: number;
+  cpuModel: string;
+  memoryGiB: number;
+  node: string;
+  platform: string;
+  postgres: string;
+}
+
+export function machineInfo(postgresVersion: string): MachineInfo {
+  const list = cpus();
+  return {
+    cores: list.length,
+    cpuModel: list[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    postgres: postgresVersion,
+  };
+}
