@@ -58,7 +58,8 @@ export interface SnapshotOptions {
 export function snapshot(now: Date, options: SnapshotOptions = {}): SubscriptionSnapshot {
   const status = options.status ?? 'active';
   const plan = options.plan ?? 'unlimited';
-  const periodEnd = options.periodEnd ?? new Date(now.getTime() + (status === 'trial' ? 2 : 20) * DAY);
+  const periodEnd =
+    options.periodEnd ?? new Date(now.getTime() + (status === 'trial' ? 2 : 20) * DAY);
   return {
     store: 'stripe',
     storeSubscriptionId: `sub_${options.accountId ?? 'acct_1'}`,

@@ -17,10 +17,19 @@ import {
   type RunningJobs,
   type UsageSnapshot,
 } from './coverage-decision';
-import { DEFAULT_COVERAGE_POLICY, nextUtcMidnight, utcDay, type CoveragePolicy } from './coverage-policy';
+import {
+  DEFAULT_COVERAGE_POLICY,
+  nextUtcMidnight,
+  utcDay,
+  type CoveragePolicy,
+} from './coverage-policy';
 
 const NOW = new Date('2026-03-10T12:00:00Z');
-const NO_USAGE: UsageSnapshot = { renderSparkToday: 0, trialJobsToday: 0, trialRenderSparkTotal: 0 };
+const NO_USAGE: UsageSnapshot = {
+  renderSparkToday: 0,
+  trialJobsToday: 0,
+  trialRenderSparkTotal: 0,
+};
 const NONE_RUNNING: RunningJobs = { byClass: {}, renderSpark: 0 };
 
 function model(id: string): ModelDefinition {
@@ -69,10 +78,16 @@ describe('decideCoverage', () => {
         for (const kind of ACCOUNT_KINDS) {
           for (const channel of CHANNELS) {
             const key = `${plan}/${kind}/${channel}`;
-            const decision = decide({ entitlement: entitlementAt(kind, plan, NOW), model: m, channel });
+            const decision = decide({
+              entitlement: entitlementAt(kind, plan, NOW),
+              model: m,
+              channel,
+            });
             actual[key] = decision.reason;
             expected[key] = expectedReason(m, kind, channel);
-            expect(decision.covered).toBe(['covered', 'concurrency_limit'].includes(decision.reason));
+            expect(decision.covered).toBe(
+              ['covered', 'concurrency_limit'].includes(decision.reason),
+            );
             expect(decision.fallback === null).toBe(decision.covered);
           }
         }
@@ -83,10 +98,17 @@ describe('decideCoverage', () => {
     it('covers by rule: every open model is covered and exactly the four vendor models are not', () => {
       const excluded = catalog
         .listModels()
-        .filter((m) => decide({ entitlement: active(), model: m }).reason === 'vendor_model_excluded')
+        .filter(
+          (m) => decide({ entitlement: active(), model: m }).reason === 'vendor_model_excluded',
+        )
         .map((m) => m.id)
         .sort();
-      expect(excluded).toEqual(['gpt-image-2', 'happyhorse-1-1', 'seedance-2-0', 'seedance-2-0-fast']);
+      expect(excluded).toEqual([
+        'gpt-image-2',
+        'happyhorse-1-1',
+        'seedance-2-0',
+        'seedance-2-0-fast',
+      ]);
     });
   });
 
@@ -111,7 +133,12 @@ describe('decideCoverage', () => {
 
     it('unknown_model beats everything, and has no price to fall back on', () => {
       const d = decide({ entitlement: entitlementAt('suspended', 'unlimited', NOW), model: null });
-      expect(d).toMatchObject({ covered: false, reason: 'unknown_model', fallback: null, jobClass: null });
+      expect(d).toMatchObject({
+        covered: false,
+        reason: 'unknown_model',
+        fallback: null,
+        jobClass: null,
+      });
     });
 
     it('vendor_model_excluded beats a missing subscription and worker targeting', () => {
@@ -124,7 +151,10 @@ describe('decideCoverage', () => {
     });
 
     it('a subscription reason beats worker targeting', () => {
-      const d = decide({ entitlement: entitlementAt('past_due', 'unlimited', NOW), targetWorkerId: 'w' });
+      const d = decide({
+        entitlement: entitlementAt('past_due', 'unlimited', NOW),
+        targetWorkerId: 'w',
+      });
       expect(d.reason).toBe('past_due');
     });
 
@@ -143,7 +173,10 @@ describe('decideCoverage', () => {
     });
 
     it('concurrency_limit is covered but not admitted; below the cap the job is admitted', () => {
-      const full = decide({ entitlement: active(), running: { byClass: { image: 4 }, renderSpark: 0 } });
+      const full = decide({
+        entitlement: active(),
+        running: { byClass: { image: 4 }, renderSpark: 0 },
+      });
       expect(full).toMatchObject({
         covered: true,
         admit: false,
@@ -152,7 +185,10 @@ describe('decideCoverage', () => {
         priority: 'subscription',
         fallback: null,
       });
-      const free = decide({ entitlement: active(), running: { byClass: { image: 3 }, renderSpark: 0 } });
+      const free = decide({
+        entitlement: active(),
+        running: { byClass: { image: 3 }, renderSpark: 0 },
+      });
       expect(free).toMatchObject({ covered: true, admit: true, reason: 'covered' });
     });
 
@@ -183,7 +219,10 @@ describe('decideCoverage', () => {
         model: model(id),
         running: { byClass: { [model(id).class]: limit - 1 }, renderSpark: 0 },
       });
-      expect(under).toMatchObject({ reason: 'covered', concurrency: { limit, running: limit - 1 } });
+      expect(under).toMatchObject({
+        reason: 'covered',
+        concurrency: { limit, running: limit - 1 },
+      });
       const at = decide({
         entitlement: active(plan),
         model: model(id),
@@ -255,17 +294,28 @@ describe('decideCoverage', () => {
     it('uses the configured thresholds', () => {
       const policy: CoveragePolicy = {
         ...DEFAULT_COVERAGE_POLICY,
-        fairUse: { ...DEFAULT_COVERAGE_POLICY.fairUse, unlimited: { throttleAtSpark: 10, reduceAtSpark: 20 } },
+        fairUse: {
+          ...DEFAULT_COVERAGE_POLICY.fairUse,
+          unlimited: { throttleAtSpark: 10, reduceAtSpark: 20 },
+        },
       };
-      const d = decide({ entitlement: active(), usage: { ...NO_USAGE, renderSparkToday: 20 }, policy });
+      const d = decide({
+        entitlement: active(),
+        usage: { ...NO_USAGE, renderSparkToday: 20 },
+        policy,
+      });
       expect(d).toMatchObject({ priority: 'subscription_throttled', concurrency: { limit: 2 } });
     });
   });
 
   describe('the UTC day', () => {
     it('resets at the next 00:00 UTC, whatever the time of day', () => {
-      expect(nextUtcMidnight(new Date('2026-03-10T23:59:59.999Z'))).toEqual(new Date('2026-03-11T00:00:00Z'));
-      expect(nextUtcMidnight(new Date('2026-03-11T00:00:00Z'))).toEqual(new Date('2026-03-12T00:00:00Z'));
+      expect(nextUtcMidnight(new Date('2026-03-10T23:59:59.999Z'))).toEqual(
+        new Date('2026-03-11T00:00:00Z'),
+      );
+      expect(nextUtcMidnight(new Date('2026-03-11T00:00:00Z'))).toEqual(
+        new Date('2026-03-12T00:00:00Z'),
+      );
       expect(utcDay(new Date('2026-03-10T23:59:59.999Z'))).toBe('2026-03-10');
       expect(utcDay(new Date('2026-03-11T00:00:00.000Z'))).toBe('2026-03-11');
     });
@@ -291,24 +341,44 @@ describe('decideCoverage', () => {
       const before = new Date(effectiveAt.getTime() - 1);
       const running = { byClass: { image: 8 }, renderSpark: 0 };
       const b = decide({ entitlement: entitlement(before), now: before, running });
-      expect(b).toMatchObject({ plan: 'unlimited_pro', reason: 'covered', concurrency: { limit: 16 } });
+      expect(b).toMatchObject({
+        plan: 'unlimited_pro',
+        reason: 'covered',
+        concurrency: { limit: 16 },
+      });
       expect(b.fairUse.throttleAt).toBe(6000);
       const a = decide({ entitlement: entitlement(effectiveAt), now: effectiveAt, running });
-      expect(a).toMatchObject({ plan: 'unlimited', reason: 'concurrency_limit', concurrency: { limit: 4 } });
+      expect(a).toMatchObject({
+        plan: 'unlimited',
+        reason: 'concurrency_limit',
+        concurrency: { limit: 4 },
+      });
       expect(a.fairUse.throttleAt).toBe(2000);
     });
   });
 
   describe('trial limits', () => {
-    const t = (overrides: Partial<CoverageInput> = {}) => decide({ entitlement: trial(), ...overrides });
+    const t = (overrides: Partial<CoverageInput> = {}) =>
+      decide({ entitlement: trial(), ...overrides });
 
     it('a trial within its limits is covered, at subscription priority', () => {
-      expect(t()).toMatchObject({ covered: true, reason: 'covered', trial: true, priority: 'subscription' });
+      expect(t()).toMatchObject({
+        covered: true,
+        reason: 'covered',
+        trial: true,
+        priority: 'subscription',
+      });
     });
 
     it('refuses the API channel during a trial (unless configured), not after it', () => {
-      expect(t({ channel: 'api' })).toMatchObject({ reason: 'trial_limit', trialLimit: 'api_channel' });
-      const policy = { ...DEFAULT_COVERAGE_POLICY, trial: { ...DEFAULT_COVERAGE_POLICY.trial, apiAllowed: true } };
+      expect(t({ channel: 'api' })).toMatchObject({
+        reason: 'trial_limit',
+        trialLimit: 'api_channel',
+      });
+      const policy = {
+        ...DEFAULT_COVERAGE_POLICY,
+        trial: { ...DEFAULT_COVERAGE_POLICY.trial, apiAllowed: true },
+      };
       expect(t({ channel: 'api', policy }).reason).toBe('covered');
       expect(decide({ entitlement: active(), channel: 'api' }).reason).toBe('covered');
     });
@@ -325,7 +395,9 @@ describe('decideCoverage', () => {
     });
 
     it('the same large image is covered outside a trial', () => {
-      expect(decide({ entitlement: active(), params: { width: 2048, height: 2048 } }).reason).toBe('covered');
+      expect(decide({ entitlement: active(), params: { width: 2048, height: 2048 } }).reason).toBe(
+        'covered',
+      );
     });
 
     it.each([
@@ -348,16 +420,21 @@ describe('decideCoverage', () => {
         trialLimit: 'daily_jobs',
       });
       const running = { byClass: { image: 1, audio: 1 }, renderSpark: 2 };
-      expect(t({ usage: { ...NO_USAGE, trialJobsToday: cap - 2 }, running }).trialLimit).toBe('daily_jobs');
+      expect(t({ usage: { ...NO_USAGE, trialJobsToday: cap - 2 }, running }).trialLimit).toBe(
+        'daily_jobs',
+      );
     });
 
     it('keeps the whole trial within its render allowance, counting this job and running ones', () => {
       const allowance = DEFAULT_COVERAGE_POLICY.trial.renderSparkAllowance;
       const job = estimateSpark(model('z-image')).spark;
       const m = model('z-image');
-      expect(t({ model: m, usage: { ...NO_USAGE, trialRenderSparkTotal: allowance - job } }).reason).toBe('covered');
       expect(
-        t({ model: m, usage: { ...NO_USAGE, trialRenderSparkTotal: allowance - job + 0.01 } }).trialLimit,
+        t({ model: m, usage: { ...NO_USAGE, trialRenderSparkTotal: allowance - job } }).reason,
+      ).toBe('covered');
+      expect(
+        t({ model: m, usage: { ...NO_USAGE, trialRenderSparkTotal: allowance - job + 0.01 } })
+          .trialLimit,
       ).toBe('render_allowance');
       expect(
         t({
@@ -381,7 +458,8 @@ describe('decideCoverage', () => {
     it.each(['gpt-image-2', 'seedance-2-0', 'seedance-2-0-fast', 'happyhorse-1-1'])(
       '%s: Premium Spark with credit-card coverage, at the estimator price of the job',
       (id) => {
-        const params = id === 'gpt-image-2' ? { quality: 'high', count: 2 } : { durationSeconds: 10 };
+        const params =
+          id === 'gpt-image-2' ? { quality: 'high', count: 2 } : { durationSeconds: 10 };
         const d = decide({ entitlement: active('unlimited_pro'), model: model(id), params });
         expect(d.fallback).toEqual({
           payWith: 'premium_spark',
@@ -398,7 +476,11 @@ describe('decideCoverage', () => {
         model: model('flux-1-schnell'),
         params: { speed: 'relaxed' },
       });
-      expect(d.fallback).toEqual({ payWith: 'premium_spark', estimatedSpark: 0.4, creditCardCoverageRequired: false });
+      expect(d.fallback).toEqual({
+        payWith: 'premium_spark',
+        estimatedSpark: 0.4,
+        creditCardCoverageRequired: false,
+      });
     });
   });
 
@@ -407,13 +489,19 @@ describe('decideCoverage', () => {
       expect(decide({ entitlement: active(), targetWorkerId: 'worker-1' })).toMatchObject({
         covered: false,
         reason: 'worker_targeting_not_covered',
-        fallback: { payWith: 'premium_spark', estimatedSpark: 1, creditCardCoverageRequired: false },
+        fallback: {
+          payWith: 'premium_spark',
+          estimatedSpark: 1,
+          creditCardCoverageRequired: false,
+        },
       });
       expect(decide({ entitlement: active(), targetWorkerId: '' }).reason).toBe('covered');
     });
   });
 
   it('bad job parameters are the caller’s mistake, named by the estimator', () => {
-    expect(() => decide({ entitlement: active(), params: { width: 1001 } })).toThrow(JobParameterError);
+    expect(() => decide({ entitlement: active(), params: { width: 1001 } })).toThrow(
+      JobParameterError,
+    );
   });
 });

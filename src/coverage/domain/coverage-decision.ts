@@ -185,7 +185,8 @@ export function decideCoverage(input: CoverageInput): CoverageDecision {
   const running = input.running.byClass[jobClass] ?? 0;
   const reduced = thresholds !== null && usage.renderSparkToday >= thresholds.reduceAtSpark;
   const planLimit = plan === null ? null : input.catalog.concurrencyLimit(plan, jobClass);
-  const limit = planLimit === null ? null : reduced ? Math.max(1, Math.floor(planLimit / 2)) : planLimit;
+  const limit =
+    planLimit === null ? null : reduced ? Math.max(1, Math.floor(planLimit / 2)) : planLimit;
   const concurrency = { limit, running };
 
   const notCovered = (
@@ -250,10 +251,7 @@ function trialLimitFor(
   if (input.channel === 'api' && !limits.apiAllowed) return 'api_channel';
   if (model.class === 'image') {
     const { width, height } = imageSize(model, input.params);
-    if (
-      Math.max(width, height) > limits.maxImageEdge ||
-      width * height > limits.maxImagePixels
-    ) {
+    if (Math.max(width, height) > limits.maxImageEdge || width * height > limits.maxImagePixels) {
       return 'image_size';
     }
   }
@@ -275,7 +273,10 @@ function numberOr(value: unknown, fallback: unknown): number {
 }
 
 /** The image size the job renders (its own, else the model's default). */
-function imageSize(model: ModelDefinition, params: JobParameters): { width: number; height: number } {
+function imageSize(
+  model: ModelDefinition,
+  params: JobParameters,
+): { width: number; height: number } {
   return {
     width: numberOr(params.width, model.defaults.width),
     height: numberOr(params.height, model.defaults.height),

@@ -1,0 +1,31 @@
+import { Module } from '@nestjs/common';
+import { CoverageController } from './coverage.controller';
+import { CoverageGuard } from './coverage.guard';
+import { CoverageService } from './coverage.service';
+import { EntitlementCache } from './entitlement-cache';
+import { EntitlementChangeListener } from './entitlement-change.listener';
+import { EntitlementSourceProvider } from './entitlement-source.provider';
+import { JobAdmissionService } from './job-admission.service';
+import { JobLeaseService } from './job-lease.service';
+import { CoverageUsageReader } from './coverage-usage.reader';
+
+/**
+ * Coverage decisions and job admission (SPEC §6): `POST /v1/coverage`, `POST /v1/jobs` and the
+ * lease routes, the per-instance entitlement cache and its invalidation listener, and the usage
+ * reader the dashboard status shows.
+ */
+@Module({
+  controllers: [CoverageController],
+  providers: [
+    EntitlementSourceProvider,
+    EntitlementCache,
+    EntitlementChangeListener,
+    CoverageGuard,
+    CoverageService,
+    JobAdmissionService,
+    JobLeaseService,
+    CoverageUsageReader,
+  ],
+  exports: [CoverageUsageReader, EntitlementCache],
+})
+export class CoverageModule {}

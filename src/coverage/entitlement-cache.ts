@@ -1,0 +1,147 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import type { AccountEntitlement } from '../entitlements/domain';
+import { MetricsService } from '../metrics/metrics.service';
+
+/** Where entitlements come from (the entitlement persistence); the cache sits in front of it. */
+export abstract class EntitlementSource {
+  abstract getAccountEntitlement(accountId: string, now: Date): Promise<AccountEntitlement>;
+}
+
+interface Entry {
+  value: AccountEntitlement;
+  storedAtMs: number;
+}
+
+/**
+ * Per-instance cache of account entitlements for the coverage check (`POST /v1/coverage`).
+ *
+ * Safe because:
+ * - every change of an account is announced on `entitlement_changed` (Postgres NOTIFY) and the
+ *   listener drops the account here; while the listener is not connected the cache is bypassed,
+ *   and it is flushed whole when the listener (re)connects, so no change heard of goes unseen;
+ * - an entry is used only before its `nextChangeAt` (the entitlement can change by time alone
+ *   then: a period ends, a downgrade applies) and within a short TTL (a safety net);
+ * - a load that overlaps an invalidation is not stored (it may have read the old state).
+ * Admission (`POST /v1/jobs`) reads the entitlement fresh; only the check is served from here.
+ */
+@Injectable()
+export class EntitlementCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly loading = new Map<
+    string,
+    { promise: Promise<AccountEntitlement>; seen: number }
+  >();
+  /** Bumped by every invalidation and flush: a load that saw it change does not store. */
+  private invalidations = 0;
+  private live = false;
+  private readonly ttlMs: number;
+  private readonly maxEntries: number;
+  private readonly lookups;
+
+  constructor(
+    private readonly source: EntitlementSource,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) config: AppConfig,
+    metrics: MetricsService,
+  ) {
+    this.ttlMs = config.coverage.cacheTtlMs;
+    this.maxEntries = config.coverage.cacheMaxEntries;
+    this.lookups = metrics.counter(
+      'coverage_entitlement_cache_lookups_total',
+      'Entitlement lookups of the coverage check, by result',
+      ['result'],
+    );
+  }
+
+  /** The entitlement at `now`, from memory when safe. */
+  async get(accountId: string, now: Date): Promise<AccountEntitlement> {
+    if (this.live && this.ttlMs > 0 && this.maxEntries > 0) {
+      const entry = this.entries.get(accountId);
+      if (entry !== undefined && this.usable(entry, now)) {
+        this.lookups.inc({ result: 'hit' });
+        return entry.value;
+      }
+      this.lookups.inc({ result: 'miss' });
+    } else {
+      this.lookups.inc({ result: 'bypass' });
+    }
+    return this.load(accountId, now);
+  }
+
+  /** Reads the entitlement from the source and remembers it (admission uses this: always fresh). */
+  async fresh(accountId: string, now: Date): Promise<AccountEntitlement> {
+    const seen = this.invalidations;
+    const value = await this.source.getAccountEntitlement(accountId, now);
+    this.store(accountId, value, seen);
+    return value;
+  }
+
+  /** One account changed (a notification). */
+  invalidate(accountId: string): void {
+    this.invalidations++;
+    this.entries.delete(accountId);
+  }
+
+  /** Anything may have changed (the listener lost its connection, or got it back). */
+  flush(): void {
+    this.invalidations++;
+    this.entries.clear();
+  }
+
+  /** The listener's state: the cache serves from memory only while changes can be heard. */
+  setLive(live: boolean): void {
+    this.flush();
+    this.live = live;
+  }
+
+  isLive(): boolean {
+    return this.live;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private usable(entry: Entry, now: Date): boolean {
+    return holdsAt(entry.value, now) && this.clock.now().getTime() - entry.storedAtMs < this.ttlMs;
+  }
+
+  /** Concurrent misses of one account share one read (when its answer holds at their `now`). */
+  private async load(accountId: string, now: Date): Promise<AccountEntitlement> {
+    const pending = this.loading.get(accountId);
+    // A read started before an invalidation may return the old state: do not join it.
+    if (pending !== undefined && pending.seen === this.invalidations) {
+      const value = await pending.promise;
+      if (holdsAt(value, now)) return value;
+      return this.fresh(accountId, now);
+    }
+    const entry = { promise: this.fresh(accountId, now), seen: this.invalidations };
+    this.loading.set(accountId, entry);
+    try {
+      return await entry.promise;
+    } finally {
+      if (this.loading.get(accountId) === entry) this.loading.delete(accountId);
+    }
+  }
+
+  private store(accountId: string, value: AccountEntitlement, seen: number): void {
+    if (!this.live || this.ttlMs <= 0 || this.maxEntries <= 0) return;
+    if (seen !== this.invalidations) return;
+    if (!this.entries.has(accountId) && this.entries.size >= this.maxEntries) {
+      // Oldest first (Map keeps insertion order): a bounded, cheap eviction.
+      const oldest = this.entries.keys().next();
+      if (oldest.done !== true) this.entries.delete(oldest.value);
+    }
+    this.entries.delete(accountId);
+    this.entries.set(accountId, { value, storedAtMs: this.clock.now().getTime() });
+  }
+}
+
+/** An entitlement derived at `evaluatedAt` is the answer at `now` until time alone changes it. */
+function holdsAt(value: AccountEntitlement, now: Date): boolean {
+  const at = now.getTime();
+  if (at < value.evaluatedAt.getTime()) return false;
+  return value.nextChangeAt === null || at < value.nextChangeAt.getTime();
+}
