@@ -10,10 +10,9 @@ import type {
   JWSRenewalInfoDecodedPayload,
   JWSTransactionDecodedPayload,
 } from '@apple/app-store-server-library';
+import type { ProductGrant } from '../../catalog/catalog.types';
 import type {
-  BillingInterval,
   PendingChange,
-  PlanId,
   PrimaryState,
   SubscriptionSnapshot,
 } from '../../entitlements/domain/subscription-snapshot';
@@ -28,10 +27,8 @@ import { appleEventName, type VerifiedAppleNotification } from './apple-notifica
  * any order end in the same state.
  */
 
-export interface ProductPlan {
-  plan: PlanId;
-  interval: BillingInterval;
-}
+/** What a store product grants (the catalog's product map entry). */
+export type ProductPlan = ProductGrant;
 
 /** The store product map for Apple productIds; null for a product the service does not sell. */
 export type ResolveProduct = (productId: string) => ProductPlan | null;

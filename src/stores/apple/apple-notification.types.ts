@@ -31,3 +31,29 @@ export function appleEventName(notification: {
     ? `${notification.notificationType}/${notification.subtype}`
     : notification.notificationType;
 }
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Reads a stored inbox payload back as a verified notification (it was verified before it was
+ * stored; this only guards the shape). Null when it is not one.
+ */
+export function parseStoredAppleNotification(payload: unknown): VerifiedAppleNotification | null {
+  if (!isObject(payload)) return null;
+  const { environment, notification, transaction, renewalInfo } = payload;
+  if (environment !== 'Production' && environment !== 'Sandbox') return null;
+  if (
+    !isObject(notification) ||
+    typeof notification.notificationType !== 'string' ||
+    typeof notification.notificationUUID !== 'string' ||
+    typeof notification.signedDate !== 'number'
+  ) {
+    return null;
+  }
+  if (notification.data !== undefined && !isObject(notification.data)) return null;
+  if (transaction !== null && !isObject(transaction)) return null;
+  if (renewalInfo !== null && !isObject(renewalInfo)) return null;
+  return payload as unknown as VerifiedAppleNotification;
+}
