@@ -1,35 +1,45 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { DataSource } from 'typeorm';
-import { Clock } from '../common/clock';
+import {
+  UsageReaderRegistry,
+  type UsageReader,
+  type UsageToday,
+} from '../accounts/usage-reader.registry';
 import { readCoverageCounters } from './coverage-counters';
 import { nextUtcMidnight } from './domain';
 
-/** The dashboard's `usageToday`: completed covered usage of the UTC day and what runs now. */
-export interface UsageToday {
-  /** The UTC day, `YYYY-MM-DD`. */
-  day: string;
-  renderSpark: number;
-  completedJobs: number;
-  /** Covered jobs holding a live lease, by class. */
-  runningJobs: Record<string, number>;
-  resetsAt: string;
-}
-
+/**
+ * The dashboard's `usageToday` (completed covered jobs and their render-Spark this UTC day),
+ * registered with the accounts module's registry when the app starts.
+ */
 @Injectable()
-export class CoverageUsageReader {
+export class CoverageUsageReader implements UsageReader, OnModuleInit {
+  private readonly logger = new Logger(CoverageUsageReader.name);
+
   constructor(
     private readonly dataSource: DataSource,
-    private readonly clock: Clock,
+    private readonly moduleRef: ModuleRef,
   ) {}
 
-  async usageToday(accountId: string, now: Date = this.clock.now()): Promise<UsageToday> {
+  onModuleInit(): void {
+    // Looked up app-wide: the accounts module owns the registry; coverage only plugs into it.
+    let registry: UsageReaderRegistry;
+    try {
+      registry = this.moduleRef.get(UsageReaderRegistry, { strict: false });
+    } catch {
+      this.logger.warn('no usage reader registry: the dashboard status shows no usage');
+      return;
+    }
+    registry.register(this);
+  }
+
+  async usageToday(accountId: string, now: Date): Promise<UsageToday> {
     const counters = await readCoverageCounters(this.dataSource, accountId, now, false);
     return {
-      day: now.toISOString().slice(0, 10),
-      renderSpark: counters.usage.renderSparkToday,
       completedJobs: counters.completedJobsToday,
-      runningJobs: { ...counters.running.byClass },
-      resetsAt: nextUtcMidnight(now).toISOString(),
+      renderSpark: counters.usage.renderSparkToday,
+      resetsAt: nextUtcMidnight(now),
     };
   }
 }

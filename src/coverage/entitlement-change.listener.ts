@@ -8,10 +8,8 @@ import {
 import { Client, type Notification, type Pool, type PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { ENTITLEMENT_CHANGED_CHANNEL } from '../entitlements/entitlement-history.writer';
 import { EntitlementCache } from './entitlement-cache';
-
-/** The channel the entitlement persistence notifies, with the account id as payload. */
-export const ENTITLEMENT_CHANGED_CHANNEL = 'entitlement_changed';
 
 const RECONNECT_MIN_MS = 100;
 const RECONNECT_MAX_MS = 5000;
