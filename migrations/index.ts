@@ -3,6 +3,7 @@ import { CreateAccountTables1795300000000 } from './1795300000000-CreateAccountT
 import { CreateInboxTables1795300000001 } from './1795300000001-CreateInboxTables';
 import { CreateEntitlementTables1795300000002 } from './1795300000002-CreateEntitlementTables';
 import { CreateCoverageTables1795300000010 } from './1795300000010-CreateCoverageTables';
+import { CreateStripeTables1795300000300 } from './1795300000300-CreateStripeTables';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the app, the CLI, the drift check and
@@ -13,4 +14,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   CreateInboxTables1795300000001,
   CreateEntitlementTables1795300000002,
   CreateCoverageTables1795300000010,
+  CreateStripeTables1795300000300,
 ];

@@ -1,4 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AccountRoutesModule } from './accounts/account-routes.module';
+import { AccountsModule } from './accounts/accounts.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { CommonModule } from './common/common.module';
 import { CoverageModule } from './coverage/coverage.module';
@@ -6,12 +8,21 @@ import { LoggingModule } from './common/logging/logging.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { EntitlementsModule } from './entitlements/entitlements.module';
 import { HealthModule } from './health/health.module';
 import { InboxModule } from './inbox/inbox.module';
 import { MetricsModule } from './metrics/metrics.module';
 
 /** Feature modules, one per concern (see README's architecture map). */
-const FEATURE_MODULES = [HealthModule, CatalogModule, InboxModule, CoverageModule];
+const FEATURE_MODULES = [
+  HealthModule,
+  CatalogModule,
+  InboxModule,
+  AccountsModule,
+  EntitlementsModule,
+  AccountRoutesModule,
+  CoverageModule,
+];
 
 @Module({})
 export class AppModule {

@@ -10,6 +10,8 @@ import { EntitlementHistoryEntity } from '../entitlements/entitlement-history.en
 import { StoreSubscriptionLinkEntity } from '../entitlements/store-subscription-link.entity';
 import { StoreSubscriptionEntity } from '../entitlements/store-subscription.entity';
 import { InboxEventEntity } from '../inbox/inbox-event.entity';
+import { StripeCustomerEntity } from '../stores/stripe/stripe-customer.entity';
+import { StripeObjectEntity } from '../stores/stripe/stripe-object.entity';
 /**
  * Every TypeORM entity of the service, listed once for the app, the CLI and the drift check.
  * Add new entities here (one line each).
@@ -27,4 +29,6 @@ export const ENTITIES: (new () => object)[] = [
   JobLeaseEntity,
   DailyUsageEntity,
   AdmissionLockEntity,
+  StripeObjectEntity,
+  StripeCustomerEntity,
 ];
