@@ -160,6 +160,18 @@ export class StripeApiClient {
     return list.data[0] ?? null;
   }
 
+  /** Every active recurring price (the product map decides which one sells a plan). */
+  activeRecurringPrices(): Promise<Stripe.Price[]> {
+    return this.call('prices.list', async (s) => {
+      const prices: Stripe.Price[] = [];
+      for await (const price of s.prices.list({ active: true, type: 'recurring', limit: 100 })) {
+        prices.push(price);
+        if (prices.length >= 1000) break;
+      }
+      return prices;
+    });
+  }
+
   createCustomer(accountId: string, idempotencyKey?: string): Promise<Stripe.Customer> {
     return this.call('customers.create', (s) =>
       s.customers.create(

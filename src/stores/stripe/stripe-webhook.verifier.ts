@@ -111,7 +111,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function checkShape(
+/** Reads the fields the service relies on from a decoded Stripe event (also used on stored ones). */
+export function readStripeEvent(
   parsed: unknown,
 ): { ok: true; event: VerifiedStripeEvent } | { ok: false; detail: string } {
   if (!isRecord(parsed)) return { ok: false, detail: 'the body is not a JSON object' };
@@ -171,7 +172,7 @@ export function verifyStripeWebhook(input: StripeVerificationInput): StripeVerif
   for (const [secretIndex, secret] of input.secrets.entries()) {
     const result = attempt(payload, header, secret, tolerance, input.now.getTime());
     if (result.ok) {
-      const shaped = checkShape(result.event);
+      const shaped = readStripeEvent(result.event);
       if (!shaped.ok) return { ok: false, reason: 'event_malformed', detail: shaped.detail };
       return { ok: true, event: shaped.event, secretIndex };
     }
