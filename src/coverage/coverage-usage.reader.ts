@@ -1,5 +1,4 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
   UsageReaderRegistry,
@@ -15,23 +14,13 @@ import { nextUtcMidnight } from './domain';
  */
 @Injectable()
 export class CoverageUsageReader implements UsageReader, OnModuleInit {
-  private readonly logger = new Logger(CoverageUsageReader.name);
-
   constructor(
     private readonly dataSource: DataSource,
-    private readonly moduleRef: ModuleRef,
+    private readonly registry: UsageReaderRegistry,
   ) {}
 
   onModuleInit(): void {
-    // Looked up app-wide: the accounts module owns the registry; coverage only plugs into it.
-    let registry: UsageReaderRegistry;
-    try {
-      registry = this.moduleRef.get(UsageReaderRegistry, { strict: false });
-    } catch {
-      this.logger.warn('no usage reader registry: the dashboard status shows no usage');
-      return;
-    }
-    registry.register(this);
+    this.registry.register(this);
   }
 
   async usageToday(accountId: string, now: Date): Promise<UsageToday> {

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { AccountsModule } from '../accounts/accounts.module';
+import { EntitlementsModule } from '../entitlements/entitlements.module';
 import { CoverageController } from './coverage.controller';
 import { CoverageGuard } from './coverage.guard';
 import { CoverageService } from './coverage.service';
@@ -15,6 +17,7 @@ import { CoverageUsageReader } from './coverage-usage.reader';
  * reader the dashboard status shows.
  */
 @Module({
+  imports: [AccountsModule, EntitlementsModule],
   controllers: [CoverageController],
   providers: [
     EntitlementSourceProvider,

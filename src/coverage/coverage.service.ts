@@ -7,7 +7,7 @@ import { JobParameterError } from '../catalog/spark-estimator';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
-import { readCoverageCounters } from './coverage-counters';
+import { poolRunner, readCoverageCounters, type SqlRunner } from './coverage-counters';
 import { coveragePolicyFrom } from './coverage-policy.provider';
 import type { CoverageOutcome } from './coverage.types';
 import {
@@ -24,17 +24,19 @@ import { EntitlementCache } from './entitlement-cache';
 @Injectable()
 export class CoverageService {
   private readonly policy: CoveragePolicy;
+  private readonly sql: SqlRunner;
   private readonly decisions;
 
   constructor(
     private readonly catalog: Catalog,
     private readonly entitlements: EntitlementCache,
-    private readonly dataSource: DataSource,
+    dataSource: DataSource,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) config: AppConfig,
     metrics: MetricsService,
   ) {
     this.policy = coveragePolicyFrom(config);
+    this.sql = poolRunner(dataSource);
     this.decisions = metrics.counter(
       'coverage_decisions_total',
       'Coverage answers by endpoint and reason',
@@ -46,12 +48,7 @@ export class CoverageService {
     const now = this.clock.now();
     const model = requireModel(this.catalog, dto.modelId);
     const entitlement = await this.entitlements.get(dto.accountId, now);
-    const counters = await readCoverageCounters(
-      this.dataSource,
-      dto.accountId,
-      now,
-      entitlement.isTrial,
-    );
+    const counters = await readCoverageCounters(this.sql, dto.accountId, now, entitlement.isTrial);
     const decision = decide({
       entitlement,
       model,

@@ -1,12 +1,9 @@
 import type { Provider } from '@nestjs/common';
+import { EntitlementService } from '../entitlements/entitlement.service';
 import { EntitlementSource } from './entitlement-cache';
 
-/** Pending: bound to the entitlement persistence once it lands. */
+/** The cache reads through the entitlement persistence. */
 export const EntitlementSourceProvider: Provider = {
   provide: EntitlementSource,
-  useFactory: (): EntitlementSource => ({
-    getAccountEntitlement: () => {
-      throw new Error('entitlement source not wired');
-    },
-  }),
+  useExisting: EntitlementService,
 };

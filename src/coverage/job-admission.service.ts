@@ -8,7 +8,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { AccountEntitlement } from '../entitlements/domain';
 import { MetricsService } from '../metrics/metrics.service';
 import { coverageError, CoverageErrorCode } from './coverage-errors';
-import { readCoverageCounters, type SqlRunner } from './coverage-counters';
+import { poolRunner, readCoverageCounters, type SqlRunner } from './coverage-counters';
 import { coveragePolicyFrom } from './coverage-policy.provider';
 import { decide, requireModel } from './coverage.service';
 import type { CoverageOutcome } from './coverage.types';
@@ -41,6 +41,7 @@ const UNIQUE_VIOLATION = '23505';
 @Injectable()
 export class JobAdmissionService {
   private readonly policy: CoveragePolicy;
+  private readonly sql: SqlRunner;
   private readonly decisions;
 
   constructor(
@@ -52,6 +53,7 @@ export class JobAdmissionService {
     metrics: MetricsService,
   ) {
     this.policy = coveragePolicyFrom(config);
+    this.sql = poolRunner(dataSource);
     this.decisions = metrics.counter(
       'coverage_decisions_total',
       'Coverage answers by endpoint and reason',
@@ -62,7 +64,7 @@ export class JobAdmissionService {
   async admit(dto: JobRequestDto): Promise<CoverageOutcome<JobDecisionDto>> {
     const model = requireModel(this.catalog, dto.modelId);
     const hash = requestHash(dto);
-    const replay = await this.storedAnswer(this.dataSource, dto.jobId);
+    const replay = await this.storedAnswer(this.sql, dto.jobId);
     if (replay !== null) return this.replay(replay, dto, hash);
 
     const now = this.clock.now();

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { ACCOUNT_ID_PATTERN } from '../../accounts/account-id';
 import { EstimateRequestDto } from '../../catalog/dto/estimate-request.dto';
 import type { JobParameters } from '../../catalog/catalog.types';
 import { CHANNELS, type Channel } from '../domain';
@@ -8,10 +9,9 @@ const ID_PATTERN = /^[A-Za-z0-9._:-]+$/;
 
 /** `POST /v1/coverage`: the job parameters of SPEC §8 with the account, channel and target. */
 export class CoverageRequestDto extends EstimateRequestDto {
-  @ApiProperty({ example: 'acct_123' })
+  @ApiProperty({ example: 'acct_123', pattern: ACCOUNT_ID_PATTERN.source })
   @IsString()
-  @IsNotEmpty()
-  @MaxLength(64)
+  @Matches(ACCOUNT_ID_PATTERN, { message: 'accountId must be 1 to 64 letters, digits, _ or -' })
   accountId!: string;
 
   @ApiPropertyOptional({ enum: CHANNELS, default: 'app' })
