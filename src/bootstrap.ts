@@ -11,8 +11,17 @@ import type { AppConfig } from './config/app-config';
 import { runPendingMigrations } from './database/migrate';
 import { MetricsService } from './metrics/metrics.service';
 import { createValidationPipe } from './common/validation';
+import { exceedsDepth } from './common/body-depth';
+import { commonError, CommonErrorCode } from './common/errors/common-errors';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Deepest JSON body accepted. Nest's ValidationPipe and class-transformer walk a body
+ * recursively, so a deeply nested one (cheap to send, well under the size limit) would overflow
+ * the stack and answer 500. No request of ours nests beyond a handful of levels.
+ */
+const MAX_BODY_DEPTH = 32;
 
 /** The caller's x-request-id when it is sane, else a new one; kept on the raw request for the logs. */
 function requestId(req: IncomingMessage): string {
@@ -20,6 +29,36 @@ function requestId(req: IncomingMessage): string {
   const id = typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
   req.id = id;
   return id;
+}
+
+/** The part of a Fastify reply the router error handler uses. */
+interface EnvelopeReply {
+  status(code: number): EnvelopeReply;
+  header(name: string, value: string): EnvelopeReply;
+  send(body: unknown): unknown;
+}
+
+/**
+ * Router errors (a malformed URL, a path parameter over the router's 100-character limit) happen
+ * before Nest sees the request: answer them with the same error envelope.
+ */
+function answerRouterErrors(
+  error: { code?: string },
+  _request: unknown,
+  // Typed loosely: Nest and the app resolve different Fastify versions, whose reply types differ.
+  fastifyReply: unknown,
+): void {
+  const reply = fastifyReply as EnvelopeReply;
+  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  void reply
+    .status(tooLong ? 414 : 400)
+    .header('content-type', 'application/json; charset=utf-8')
+    .send({
+      error: {
+        code: CommonErrorCode.BadRequest,
+        message: tooLong ? 'A path parameter is too long.' : 'The URL is not valid.',
+      },
+    });
 }
 
 export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
@@ -31,6 +70,7 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
     // Bounded waits so a slow client cannot hold a socket forever.
     requestTimeout: 30_000,
     connectionTimeout: 30_000,
+    frameworkErrors: answerRouterErrors,
   });
 }
 
@@ -48,6 +88,13 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   fastify.removeContentTypeParser(['text/plain']);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
+    done();
+  });
+  fastify.addHook('preValidation', (request, _reply, done) => {
+    if (exceedsDepth(request.body, MAX_BODY_DEPTH)) {
+      done(commonError(CommonErrorCode.ValidationFailed, 'The request body is nested too deeply.'));
+      return;
+    }
     done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {
