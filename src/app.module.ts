@@ -12,6 +12,7 @@ import { EntitlementsModule } from './entitlements/entitlements.module';
 import { HealthModule } from './health/health.module';
 import { InboxModule } from './inbox/inbox.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { GoogleModule } from './stores/google/google.module';
 
 /** Feature modules, one per concern (see README's architecture map). */
 const FEATURE_MODULES = [
@@ -22,6 +23,7 @@ const FEATURE_MODULES = [
   EntitlementsModule,
   AccountRoutesModule,
   CoverageModule,
+  GoogleModule,
 ];
 
 @Module({})
