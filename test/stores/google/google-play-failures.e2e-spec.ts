@@ -106,6 +106,32 @@ describe('Google Play API failures (e2e)', () => {
     });
   });
 
+  it('SUBSCRIPTION_STATE_UNSPECIFIED is failed as unmappable, granting nothing', async () => {
+    const acc = 'acct-odd-state';
+    const token = await linkedPurchase(acc);
+    h.play.update(PACKAGE, token, (r) => {
+      r.subscriptionState = 'SUBSCRIPTION_STATE_UNSPECIFIED';
+    });
+    const messageId = await h.deliver(h.subscriptionEvent(4, token));
+    await h.settle();
+    expect(await h.inboxRow(messageId)).toMatchObject({
+      status: 'failed',
+      last_error: expect.stringContaining(GoogleInboxFailure.UnknownSubscriptionState),
+    });
+    expect(await h.entitlement(acc)).toMatchObject({ covered: false, state: 'no_subscription' });
+  });
+
+  it('a notification type Google adds later is still re-read and applied', async () => {
+    const acc = 'acct-new-type';
+    const token = await linkedPurchase(acc);
+    const messageId = await h.notify(99, token);
+    expect(await h.inboxRow(messageId)).toMatchObject({
+      status: 'processed',
+      event_type: 'SUBSCRIPTION_NOTIFICATION_99',
+    });
+    expect(await h.entitlement(acc)).toMatchObject({ covered: true, state: 'active' });
+  });
+
   it('a failed acknowledgement is retried; the entitlement is granted meanwhile and the purchase acknowledged once', async () => {
     const acc = 'acct-ack-fail';
     const token = await linkedPurchase(acc);
