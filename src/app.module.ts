@@ -12,6 +12,7 @@ import { EntitlementsModule } from './entitlements/entitlements.module';
 import { HealthModule } from './health/health.module';
 import { InboxModule } from './inbox/inbox.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { AppleModule } from './stores/apple/apple.module';
 import { GoogleModule } from './stores/google/google.module';
 
 /** Feature modules, one per concern (see README's architecture map). */
@@ -23,6 +24,7 @@ const FEATURE_MODULES = [
   EntitlementsModule,
   AccountRoutesModule,
   CoverageModule,
+  AppleModule,
   GoogleModule,
 ];
 
