@@ -16,11 +16,13 @@ import { MetricsService } from '../metrics/metrics.service';
 import {
   deriveEntitlement,
   normalizeSnapshot,
+  replacementTransitions,
   snapshotToJson,
   subscriptionStateFromJson,
   subscriptionStateToJson,
   SubscriptionStateError,
   transition,
+  TRANSITION_NAMES,
   type AccountEntitlement,
   type EntitlementPolicy,
   type MergeOutcome,
@@ -408,7 +410,11 @@ export class EntitlementService {
       ],
     );
 
+    const replacement = await this.replacement(m, snapshot, step, previous, now);
     const entries = this.historyEntries(snapshot, step, previous, fromKey, toKey, ctx);
+    if (replacement !== null) {
+      entries.push(...this.replacementEntries(snapshot, step, replacement, toKey, ctx));
+    }
     await insertHistory(m, entries, now);
     await this.recordTrialGrant(m, snapshot, previous, next, fromKey, toKey);
     const moved = fromKey !== null && fromKey !== toKey;
@@ -418,9 +424,10 @@ export class EntitlementService {
         moved ? accountFromKey(fromKey) : null,
       ]);
     }
+    const names = new Set<TransitionName>([...step.transitions, ...(replacement?.names ?? [])]);
     return {
       stale: step.stale,
-      transitions: step.transitions,
+      transitions: TRANSITION_NAMES.filter((name) => names.has(name)),
       accountId: next.accountId,
       outcome: step.outcome,
       created: step.created,
@@ -501,6 +508,78 @@ export class EntitlementService {
          FROM moved ORDER BY id`,
       [store, storeSubscriptionId, toKey],
     );
+  }
+
+  /**
+   * A purchase that replaces another (Google: a new token whose `linkedPurchaseToken` names the
+   * old one) is a new store subscription, so its plan change against the replaced one is named
+   * here, once, when the link first shows.
+   */
+  private async replacement(
+    m: EntityManager,
+    snapshot: SubscriptionSnapshot,
+    step: ReturnType<typeof transition>,
+    previous: SubscriptionState | null,
+    now: Date,
+  ): Promise<{ replaced: SubscriptionState; names: TransitionName[] } | null> {
+    const supersedes = step.next.latest.supersedes;
+    if (step.stale || supersedes === null || supersedes === snapshot.storeSubscriptionId) {
+      return null;
+    }
+    if (previous !== null && previous.latest.supersedes === supersedes) return null;
+    const links: { account_id: string | null }[] = await m.query(
+      `SELECT account_id FROM store_subscription_links
+        WHERE store = $1 AND store_subscription_id = $2`,
+      [snapshot.store, supersedes],
+    );
+    if (links.length === 0) return null;
+    const rows: { state: unknown }[] = await m.query(
+      `SELECT state FROM store_subscriptions
+        WHERE account_id = $1 AND store = $2 AND store_subscription_id = $3`,
+      [accountKey(links[0].account_id), snapshot.store, supersedes],
+    );
+    if (rows.length === 0) return null;
+    const replaced = subscriptionStateFromJson(rows[0].state);
+    return { replaced, names: replacementTransitions(replaced, step.next, now, this.policy) };
+  }
+
+  private replacementEntries(
+    snapshot: SubscriptionSnapshot,
+    step: ReturnType<typeof transition>,
+    replacement: { replaced: SubscriptionState; names: TransitionName[] },
+    toKey: string,
+    ctx: ApplyContext,
+  ): HistoryEntryInput[] {
+    const replaced = replacement.replaced;
+    const replacedKey = accountKey(replaced.accountId);
+    const entries: HistoryEntryInput[] = [];
+    for (const name of replacement.names) {
+      const entry: HistoryEntryInput = {
+        accountKey: toKey,
+        store: snapshot.store,
+        storeSubscriptionId: snapshot.storeSubscriptionId,
+        transition: name,
+        fromState: replaced.latest.status,
+        toState: step.after.state,
+        fromPlan: replaced.latest.plan,
+        toPlan: step.after.plan,
+        details: {
+          sourceEvent: snapshot.sourceEvent,
+          productId: snapshot.productId,
+          replaces: replaced.storeSubscriptionId,
+          ...(name === 'transferred'
+            ? { fromAccountId: replaced.accountId, toAccountId: step.next.accountId }
+            : {}),
+        },
+        inboxEventId: ctx.inboxEventId ?? null,
+        occurredAt: step.at,
+      };
+      entries.push(entry);
+      if (name === 'transferred' && replacedKey !== toKey) {
+        entries.push({ ...entry, accountKey: replacedKey });
+      }
+    }
+    return entries;
   }
 
   private historyEntries(

@@ -36,6 +36,8 @@ interface ClaimedRow {
 
 /** Events claimed per pick; small, so a claim never holds many events another instance could take. */
 const BATCH_SIZE = 10;
+/** How long shutdown waits for the event in hand. */
+const STOP_WAIT_MS = 10_000;
 /** An event whose store has no handler here waits this long (it is never dropped). */
 const NO_HANDLER_DELAY_MS = 60_000;
 
@@ -86,12 +88,20 @@ export class InboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     this.loopDone = this.loop();
   }
 
-  /** Stops polling and waits for the event in hand to finish. */
+  /**
+   * Stops polling and waits for the event in hand to finish, for a bounded time: an event still
+   * in hand after that keeps its lease and another instance takes it over when the lease ends.
+   */
   async stop(): Promise<void> {
     this.running = false;
     this.wake();
-    await this.loopDone;
-    await this.queue.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, STOP_WAIT_MS);
+    });
+    const finished = Promise.all([this.loopDone, this.queue.catch(() => undefined)]);
+    await Promise.race([finished, bound]);
+    clearTimeout(timer);
   }
 
   /** Look for due events now instead of at the next poll (called after a receive). */
@@ -206,7 +216,7 @@ export class InboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     }
     let outcome: InboxOutcome;
     try {
-      outcome = await handler.handle(event);
+      outcome = await this.withinLease(handler.handle(event));
     } catch (error) {
       if (error instanceof PermanentInboxError || attempts >= this.config.inbox.maxAttempts) {
         await this.fail(row, event, describeError(error), error);
@@ -216,6 +226,23 @@ export class InboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
       return;
     }
     await this.complete(row, event, outcome);
+  }
+
+  /**
+   * A handler that outlives its lease is abandoned (the event goes back for retry) so one hung
+   * store call cannot stall this instance's inbox; whatever it still does is idempotent.
+   */
+  private async withinLease<T>(work: Promise<T>): Promise<T> {
+    const ms = this.config.inbox.leaseMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the handler took longer than ${ms} ms`)), ms);
+    });
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Writes an outcome only while the claim is still ours; false when another instance took over. */

@@ -275,6 +275,48 @@ describe('entitlement persistence (apply, reads, linking, trials)', () => {
     expect((await service.getAccountEntitlement('acc_to', day(1))).covered).toBe(true);
   });
 
+  it('names the plan change of a replacement purchase (Google linkedPurchaseToken) once', async () => {
+    const account = 'acc_replacement';
+    await service.apply(
+      aSnapshot({
+        store: 'google',
+        storeSubscriptionId: 'token-old',
+        accountId: account,
+        productId: 'unlimited/monthly',
+      }),
+    );
+    const upgrade = aSnapshot({
+      store: 'google',
+      storeSubscriptionId: 'token-new',
+      accountId: account,
+      observedAt: day(0.5),
+      plan: 'unlimited_pro',
+      productId: 'unlimited_pro/monthly',
+      currentPeriodStart: day(0.5),
+      currentPeriodEnd: day(30.5),
+      supersedes: 'token-old',
+    });
+    const result = await service.apply(upgrade);
+    expect(result).toMatchObject({ created: true, transitions: ['upgraded'] });
+    const again = await service.apply({ ...upgrade, observedAt: day(0.6) });
+    expect(again.transitions).toEqual([]);
+    const upgraded = (await historyOf('token-new')).filter((r) => r.transition === 'upgraded');
+    expect(upgraded).toHaveLength(1);
+    const entitlement = await service.getAccountEntitlement(account, day(1));
+    expect(entitlement).toMatchObject({ plan: 'unlimited_pro', storeSubscriptionId: 'token-new' });
+    expect(
+      entitlement.subscriptions.find((s) => s.storeSubscriptionId === 'token-old'),
+    ).toMatchObject({ excluded: 'superseded' });
+    const [entry] = (await service.history(account, { limit: 10 })).entries.filter(
+      (e) => e.transition === 'upgraded',
+    );
+    expect(entry).toMatchObject({
+      fromPlan: 'unlimited',
+      toPlan: 'unlimited_pro',
+      details: expect.objectContaining({ replaces: 'token-old' }),
+    });
+  });
+
   it('records a trial grant against the person: account, payment method and device', async () => {
     const trials = t.app.get(TrialsService);
     expect(

@@ -62,7 +62,8 @@ describe('event inbox (store, then process)', () => {
         INBOX_BACKOFF_MAX_MS: '60000',
         // Only a receive (or drain) wakes the worker: nothing here waits on a poll.
         INBOX_POLL_INTERVAL_MS: '60000',
-        INBOX_LEASE_MS: '30000',
+        // Also the handler time limit: short, so the hung-handler case stays quick.
+        INBOX_LEASE_MS: '1000',
       },
     });
     useHandlers(t, { stripe, apple });
@@ -224,6 +225,17 @@ describe('event inbox (store, then process)', () => {
       status: 'failed',
       attempts: 1,
       last_error: 'malformed_event: no subscription in the event',
+    });
+  });
+
+  it('gives up on a handler that outlives its lease and retries the event later', async () => {
+    stripe.behaviour = () => new Promise(() => undefined);
+    const { id } = await inbox.receive(event('evt_hung'));
+    await worker.drain();
+    expect(await row(id)).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      last_error: 'the handler took longer than 1000 ms',
     });
   });
 
