@@ -169,24 +169,24 @@ export class AppleNotificationVerifier {
         'The signed payload must be signed with ES256, as the App Store signs.',
       );
     }
-    // The library checks this too but reports it as an invalid certificate; say what is wrong.
-    if (!Array.isArray(header.x5c) || header.x5c.length !== 3) {
-      throw appleError(AppleErrorCode.CertificateChainLength);
-    }
-
     const declared = declaredEnvironment(payload);
     if (declared === undefined) {
       throw appleError(AppleErrorCode.MalformedPayload, 'The notification names no environment.');
     }
     const verifier = this.verifiers.get(declared as AppleEnvironmentName);
     if (!verifier) {
-      const name = ENVIRONMENT_NAMES.includes(declared) ? declared : 'an unknown';
+      const name = ENVIRONMENT_NAMES.includes(declared) ? `the ${declared}` : 'an unknown';
       throw appleError(
         AppleErrorCode.EnvironmentNotAccepted,
         `Notifications from ${name} environment are not accepted (accepted: ${[...this.verifiers.keys()].join(', ')}).`,
       );
     }
     const environment = declared as AppleEnvironmentName;
+
+    // The library checks this too but reports it as an invalid certificate; say what is wrong.
+    if (!Array.isArray(header.x5c) || header.x5c.length !== 3) {
+      throw appleError(AppleErrorCode.CertificateChainLength);
+    }
 
     const notification: ResponseBodyV2DecodedPayload = await verified(() =>
       verifier.verifyAndDecodeNotification(signedPayload),
