@@ -1,9 +1,15 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireScopes } from '../common/auth/require-scopes.decorator';
 import type { HistoryPage } from '../entitlements/entitlement.service';
 import { AccountStatusService } from './account-status.service';
 import { AccountsService, type AccountStandingView } from './accounts.service';
+import {
+  AccountStandingDto,
+  EntitlementDto,
+  HistoryPageDto,
+  StoreIdsDto,
+} from './dto/account-responses.dto';
 import { AccountParamsDto, HistoryQueryDto, SuspensionBodyDto } from './dto/account.dto';
 import type { EntitlementView } from './entitlement-view';
 import { StoreIdsService, type StoreIds } from './store-ids.service';
@@ -20,6 +26,7 @@ export class AccountsController {
   ) {}
 
   @Get(':accountId/store-ids')
+  @ApiOkResponse({ type: StoreIdsDto })
   @ApiOperation({
     summary: 'The ids to pass to Apple (appAccountToken) and Google (obfuscatedAccountId)',
   })
@@ -28,6 +35,7 @@ export class AccountsController {
   }
 
   @Get(':accountId/entitlement')
+  @ApiOkResponse({ type: EntitlementDto })
   @ApiOperation({
     summary: 'Read-only subscription status: plan, state, dates, where to manage it',
   })
@@ -36,6 +44,7 @@ export class AccountsController {
   }
 
   @Get(':accountId/history')
+  @ApiOkResponse({ type: HistoryPageDto })
   @ApiOperation({ summary: 'Subscription transitions and account events, newest first, paged' })
   history(
     @Param() params: AccountParamsDto,
@@ -54,6 +63,7 @@ export class AccountsAdminController {
   constructor(private readonly accounts: AccountsService) {}
 
   @Post(':accountId/suspend')
+  @ApiOkResponse({ type: AccountStandingDto })
   @HttpCode(200)
   @ApiOperation({ summary: 'Suspend the account: no covered jobs whatever its subscriptions' })
   suspend(
@@ -64,6 +74,7 @@ export class AccountsAdminController {
   }
 
   @Post(':accountId/unsuspend')
+  @ApiOkResponse({ type: AccountStandingDto })
   @HttpCode(200)
   @ApiOperation({ summary: 'Lift the suspension' })
   unsuspend(

@@ -265,6 +265,27 @@ describe('account routes over HTTP', () => {
     });
   });
 
+  it('documents the routes and their bodies in the OpenAPI document', async () => {
+    const doc = await request(t.server).get('/docs-json').expect(200);
+    const entitlement = doc.body.paths['/v1/accounts/{accountId}/entitlement'].get;
+    expect(entitlement.responses['200'].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/EntitlementDto',
+    });
+    expect(Object.keys(doc.body.components.schemas.EntitlementDto.properties)).toEqual(
+      expect.arrayContaining(['manage', 'usageToday', 'subscriptions', 'duplicateBilling']),
+    );
+    for (const path of [
+      '/v1/accounts/{accountId}/store-ids',
+      '/v1/accounts/{accountId}/history',
+      '/v1/admin/accounts/{accountId}/suspend',
+      '/v1/admin/accounts/{accountId}/unsuspend',
+      '/v1/admin/inbox',
+      '/v1/admin/inbox/{id}/retry',
+    ]) {
+      expect(doc.body.paths).toHaveProperty([path]);
+    }
+  });
+
   it('GET history of an unknown account is an empty page', async () => {
     await request(t.server)
       .get('/v1/accounts/acc_e2e_nobody/history')
