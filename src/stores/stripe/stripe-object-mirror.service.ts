@@ -69,9 +69,11 @@ export class StripeObjectMirror {
 
   private async putWith(
     m: EntityManager,
-    data: Record<string, unknown>,
+    given: Record<string, unknown>,
     observedAt: Date,
   ): Promise<boolean> {
+    // Keep and compare the wire form (SDK objects carry Decimal instances).
+    const data = JSON.parse(jsonbText(given)) as Record<string, unknown>;
     const keys = keysOf(data);
     if (!keys) return false;
     if (keys.object === 'subscription') {

@@ -67,6 +67,11 @@ describe('compareObjectVersions', () => {
     ).toBe(0);
   });
 
+  it('canonicalJson serializes values with toJSON as the wire does', () => {
+    const decimal = { _coefficient: BigInt(2000), toJSON: () => '2000' };
+    expect(canonicalJson({ unit_amount_decimal: decimal })).toBe('{"unit_amount_decimal":"2000"}');
+  });
+
   it('canonicalJson ignores key order', () => {
     expect(canonicalJson({ b: 1, a: [{ d: 2, c: null }] })).toBe(
       canonicalJson({ a: [{ c: null, d: 2 }], b: 1 }),

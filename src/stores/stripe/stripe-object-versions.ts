@@ -38,6 +38,9 @@ function subscriptionPeriodEnd(data: Record<string, unknown>): number {
 
 /** JSON with sorted keys: equal objects give equal strings whatever their key order. */
 export function canonicalJson(value: unknown): string {
+  // SDK values such as Decimal serialize through toJSON, as on the wire.
+  const json = (value as { toJSON?: unknown } | null)?.toJSON;
+  if (typeof json === 'function') return canonicalJson(json.call(value));
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (isRecord(value)) {
     return `{${Object.keys(value)
