@@ -14,6 +14,7 @@ import { InboxModule } from './inbox/inbox.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { AppleModule } from './stores/apple/apple.module';
 import { GoogleModule } from './stores/google/google.module';
+import { StripeModule } from './stores/stripe/stripe.module';
 
 /** Feature modules, one per concern (see README's architecture map). */
 const FEATURE_MODULES = [
@@ -25,6 +26,7 @@ const FEATURE_MODULES = [
   AccountRoutesModule,
   CoverageModule,
   AppleModule,
+  StripeModule,
   GoogleModule,
 ];
 
