@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { AppException } from './app.exception';
 import { CommonErrorCode } from './common-errors';
 
@@ -112,7 +112,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     if (
       isDatabaseUnavailable(exception) ||
-      (exception instanceof QueryFailedError && isDatabaseUnavailable(exception.driverError))
+      (exception instanceof QueryFailedError && isDatabaseUnavailable(exception.driverError)) ||
+      // TypeORM releases a query runner whose connection failed (the server went away or the
+      // connection was cut mid-transaction); the next statement on it, often the COMMIT, throws
+      // this. Nothing was committed: the client should retry.
+      exception instanceof QueryRunnerAlreadyReleasedError
     ) {
       this.logger.warn({ err: exception }, 'database unavailable');
       return {
