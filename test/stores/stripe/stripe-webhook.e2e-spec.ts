@@ -1,4 +1,5 @@
 import { expectError } from '../../support/http';
+import { bearer } from '../../support/test-keys';
 import {
   buildStripeEvent,
   eventBody,
@@ -222,6 +223,25 @@ describe('POST /webhooks/stripe without STRIPE_WEBHOOK_SECRET', () => {
     expect(
       await h.metric('webhook_rejections_total', { store: 'stripe', reason: 'not_configured' }),
     ).toBe(1);
+  });
+
+  it('without STRIPE_SECRET_KEY, Checkout and the Customer Portal answer 503 with a clear code', async () => {
+    await expectError(
+      h.http
+        .post('/v1/accounts/acct_nokey/checkout-session')
+        .set('authorization', bearer('dashboard'))
+        .send({ plan: 'unlimited', interval: 'month' }),
+      503,
+      'stripe_api_not_configured',
+    );
+    await expectError(
+      h.http
+        .post('/v1/accounts/acct_nokey/portal-session')
+        .set('authorization', bearer('dashboard')),
+      503,
+      'stripe_api_not_configured',
+    );
+    expect(h.fake.requests).toEqual([]);
   });
 });
 
