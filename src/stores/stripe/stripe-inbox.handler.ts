@@ -31,12 +31,17 @@ import { StripeObjectMirror } from './stripe-object-mirror.service';
 import { combinedObservedAt } from './stripe-object-versions';
 import { readStripeEvent } from './stripe-webhook.verifier';
 
-/** Events that carry no subscription picture but teach a link (customer → account, card fingerprint). */
+/**
+ * Events that carry no subscription picture but teach something the pictures need: the account
+ * of a customer, a card fingerprint, the lookup_key of a price a schedule names by id.
+ */
 const LINK_EVENTS = new Set([
   'customer.created',
   'customer.updated',
   'payment_method.attached',
   'payment_method.updated',
+  'price.created',
+  'price.updated',
 ]);
 
 /** Dispute statuses after which the dispute is over. */
@@ -189,9 +194,9 @@ export class StripeInboxHandler implements InboxHandler, OnModuleInit {
     inboxEventId: string,
     type: string,
   ): Promise<InboxOutcome> {
-    if (object.object === 'payment_method') {
+    if (object.object === 'payment_method' || object.object === 'price') {
       await this.mirror.put(object, observedAt);
-      return { kind: 'processed', note: 'payment method recorded (trial signals)' };
+      return { kind: 'processed', note: `${String(object.object)} ${String(object.id)} recorded` };
     }
     const customerId =
       typeof object.id === 'string' && object.object === 'customer' ? object.id : null;
