@@ -18,8 +18,14 @@ module.exports = {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/**/*.integration-spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/per-file-database.ts'],
     },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/per-file-database.ts'],
+    },
   ],
   testTimeout: 60000,
 };

@@ -1,7 +1,7 @@
-import { dropTestDatabase } from './test-database';
+import { dropRunDatabases } from './test-database';
 
 export default async function globalTeardown(): Promise<void> {
   const server = process.env.TEST_DATABASE_SERVER_URL;
-  const url = process.env.DATABASE_URL;
-  if (server && url && url !== server) await dropTestDatabase(server, url);
+  const runId = process.env.TEST_RUN_ID;
+  if (server && runId) await dropRunDatabases(server, runId);
 }

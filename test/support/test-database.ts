@@ -21,8 +21,8 @@ async function admin<T>(serverUrl: string, fn: (c: Client) => Promise<T>): Promi
 }
 
 /** Creates a fresh database on the server of `serverUrl`; returns its URL. */
-export async function createTestDatabase(serverUrl: string): Promise<string> {
-  const name = `${PREFIX}${Date.now()}_${Math.random().toString(36).slice(2, 8)}`;
+export async function createTestDatabase(serverUrl: string, runId = 'x'): Promise<string> {
+  const name = `${PREFIX}${Date.now()}_${runId}_${Math.random().toString(36).slice(2, 8)}`;
   await admin(serverUrl, async (c) => {
     const { rows } = await c.query<{ datname: string }>(
       'SELECT datname FROM pg_database WHERE datname LIKE $1',
@@ -45,6 +45,18 @@ export async function dropTestDatabase(serverUrl: string, databaseUrl: string): 
   await admin(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
 }
 
+/** Drops every database this test run made (their names carry the run id). */
+export async function dropRunDatabases(serverUrl: string, runId: string): Promise<void> {
+  await admin(serverUrl, async (c) => {
+    const { rows } = await c.query<{ datname: string }>(
+      'SELECT datname FROM pg_database WHERE datname LIKE $1',
+      [`${PREFIX}%\\_${runId}\\_%`],
+    );
+    for (const { datname } of rows)
+      await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+  });
+}
+
 /** A database of its own for one suite that needs isolation (e.g. replay, counts over all rows). */
 export async function createIsolatedDatabase(): Promise<{
   url: string;
@@ -52,6 +64,6 @@ export async function createIsolatedDatabase(): Promise<{
 } | null> {
   const server = process.env.TEST_DATABASE_SERVER_URL;
   if (!server) return null;
-  const url = await createTestDatabase(server);
+  const url = await createTestDatabase(server, process.env.TEST_RUN_ID);
   return { url, drop: () => dropTestDatabase(server, url) };
 }

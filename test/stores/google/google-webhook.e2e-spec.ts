@@ -234,14 +234,19 @@ describe('POST /webhooks/google without configuration (e2e)', () => {
         request(t.server)
           .post('/webhooks/google')
           .set('content-type', 'application/json')
-          .send(pubsubPush('1', subscriptionNotification(PACKAGE, 4, 't', new Date()))),
+          .send(
+            pubsubPush('unconfigured-1', subscriptionNotification(PACKAGE, 4, 't', new Date())),
+          ),
         503,
         GoogleErrorCode.NotConfigured,
       );
       expect(res.body.error.message).toContain('GOOGLE_PACKAGE_NAME');
       const rows: Array<{ n: string }> = await t.app
         .get(DataSource)
-        .query('SELECT count(*) AS n FROM inbox_events');
+        .query(
+          `SELECT count(*) AS n FROM inbox_events WHERE store = 'google' AND store_event_id = $1`,
+          ['unconfigured-1'],
+        );
       expect(Number(rows[0].n)).toBe(0);
     } finally {
       await t.close();
