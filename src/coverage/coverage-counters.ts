@@ -1,12 +1,6 @@
-import type { Pool } from 'pg';
-import type { DataSource } from 'typeorm';
 import type { ModelClass } from '../catalog/catalog.types';
-import { utcDay, type RunningJobs, type UsageSnapshot } from './domain';
-
-/** Something that runs SQL: the data source, or the query runner of an open transaction. */
-export interface SqlRunner {
-  query<T = unknown>(sql: string, parameters?: unknown[]): Promise<T>;
-}
+import type { SqlRunner, SqlStatement } from './coverage-database';
+import { nextUtcMidnight, utcDay, type RunningJobs, type UsageSnapshot } from './domain';
 
 /** What the decision counts, read in one round trip. */
 export interface CoverageCounters {
@@ -14,21 +8,33 @@ export interface CoverageCounters {
   running: RunningJobs;
   /** Covered jobs completed this UTC day (trial or not), for the dashboard. */
   completedJobsToday: number;
+  /** The earliest expiry of the counted leases: from then on one of them no longer counts. */
+  nextLeaseExpiry: Date | null;
 }
 
-interface CountersRow {
+/**
+ * The Postgres channel that announces, on commit, that an account's counters changed (payload:
+ * the account id): a lease taken, a job finished, a completed job refunded. Heartbeats and the
+ * marking of expired leases as timed out do not change what is counted before the counted
+ * leases' earliest expiry, which bounds every cached read (see `countersValidUntil`).
+ */
+export const COUNTERS_CHANGED_CHANNEL = 'coverage_counters_changed';
+
+export interface CountersRow {
   today: { renderSpark: number; completedJobs: number; trialJobs: number } | null;
   trialTotal: number;
   running: Record<string, number> | null;
   runningSpark: number;
+  nextExpiry: Date | string | null;
 }
 
 /**
- * Today's completed usage, the trial total (only when asked: it sums the account's days) and the
- * covered jobs holding a live lease (`lease_expires_at` after `now`), by class.
+ * The counters' columns, for `$1` account, `$2` UTC day, `$3` now and `$4` whether to sum the
+ * trial total (it reads all of the account's days): today's completed usage, and the covered jobs
+ * holding a live lease (`lease_expires_at` after now) by class, their render-Spark and their
+ * earliest expiry.
  */
-const COUNTERS_SQL = `
-SELECT
+const COUNTER_COLUMNS = `
   (SELECT json_build_object(
             'renderSpark', u.render_spark::float8,
             'completedJobs', u.completed_jobs,
@@ -39,29 +45,54 @@ SELECT
     THEN (SELECT coalesce(sum(t.trial_render_spark), 0)::float8
             FROM coverage_daily_usage t WHERE t.account_id = $1)
     ELSE 0::float8 END AS "trialTotal",
-  (SELECT json_object_agg(r.job_class, r.n)
-     FROM (SELECT job_class, count(*)::int AS n
-             FROM job_leases
-            WHERE account_id = $1 AND status = 'running' AND covered AND lease_expires_at > $3
-            GROUP BY job_class) r) AS "running",
-  (SELECT coalesce(sum(render_spark), 0)::float8
-     FROM job_leases
-    WHERE account_id = $1 AND status = 'running' AND covered AND lease_expires_at > $3) AS "runningSpark"
-`;
+  r.running AS "running",
+  r.spark AS "runningSpark",
+  r.first_expiry AS "nextExpiry"`;
 
-export async function readCoverageCounters(
-  db: SqlRunner,
-  accountId: string,
-  now: Date,
-  withTrialTotal: boolean,
-): Promise<CoverageCounters> {
-  const rows = await db.query<CountersRow[]>(COUNTERS_SQL, [
-    accountId,
-    utcDay(now),
-    now,
-    withTrialTotal,
-  ]);
-  const row = rows[0];
+const LIVE_LEASES = `
+  (SELECT json_object_agg(g.job_class, g.n) AS running,
+          coalesce(sum(g.spark), 0)::float8 AS spark,
+          min(g.first_expiry) AS first_expiry
+     FROM (SELECT job_class, count(*)::int AS n, sum(render_spark) AS spark,
+                  min(lease_expires_at) AS first_expiry
+             FROM job_leases
+            WHERE account_id = $1 AND status = 'running' AND covered AND lease_expires_at > $3::timestamptz
+            GROUP BY job_class) g) r`;
+
+const COUNTERS: SqlStatement = {
+  name: 'coverage_counters_v1',
+  text: `SELECT ${COUNTER_COLUMNS} FROM ${LIVE_LEASES}`,
+};
+
+/**
+ * The admission's read under the account lock, in one round trip: the answer already stored for
+ * `$5` (the jobId), the counters, and, in passing, the account's expired leases marked timed out
+ * (they are not counted either way: counting only takes leases live at now).
+ */
+export const ADMISSION_READ: SqlStatement = {
+  name: 'coverage_admission_read_v1',
+  text: `
+WITH timed_out AS (
+  UPDATE job_leases SET status = 'timed_out', finished_at = lease_expires_at
+   WHERE account_id = $1 AND status = 'running' AND lease_expires_at <= $3::timestamptz
+  RETURNING 1)
+SELECT
+  (SELECT json_build_object(
+            'account_id', s.account_id,
+            'request_hash', s.request_hash,
+            'http_status', s.http_status,
+            'decision', s.decision)
+     FROM job_leases s WHERE s.job_id = $5) AS "stored",
+  ${COUNTER_COLUMNS}
+FROM ${LIVE_LEASES}`,
+};
+
+/** The parameters of `COUNTERS` (and the first four of `ADMISSION_READ`). */
+export function counterParams(accountId: string, now: Date, withTrialTotal: boolean): unknown[] {
+  return [accountId, utcDay(now), now, withTrialTotal];
+}
+
+export function countersFromRow(row: CountersRow): CoverageCounters {
   const today = row.today;
   const byClass: Partial<Record<ModelClass, number>> = {};
   for (const [cls, n] of Object.entries(row.running ?? {})) byClass[cls as ModelClass] = n;
@@ -73,17 +104,28 @@ export async function readCoverageCounters(
     },
     running: { byClass, renderSpark: Number(row.runningSpark) },
     completedJobsToday: today?.completedJobs ?? 0,
+    nextLeaseExpiry: row.nextExpiry === null ? null : new Date(row.nextExpiry),
   };
 }
 
+/** Today's usage and the live leases at `now` (the trial total only when asked). */
+export async function readCoverageCounters(
+  db: SqlRunner,
+  accountId: string,
+  now: Date,
+  withTrialTotal: boolean,
+): Promise<CoverageCounters> {
+  const rows = await db.query<CountersRow>(COUNTERS, counterParams(accountId, now, withTrialTotal));
+  return countersFromRow(rows[0]);
+}
+
 /**
- * Plain queries straight on the data source's `pg` pool: the coverage check runs one query per
- * request, and TypeORM's query runner around it costs about as much as the query itself.
+ * Counters read at `readAt` hold until the next UTC midnight (the day's usage resets) or the
+ * earliest expiry of a counted lease (it stops counting), whichever comes first, unless a change
+ * is announced before.
  */
-export function poolRunner(dataSource: DataSource): SqlRunner {
-  const pool = (dataSource.driver as unknown as { master: Pool }).master;
-  return {
-    query: async <T>(sql: string, parameters?: unknown[]): Promise<T> =>
-      (await pool.query(sql, parameters)).rows as T,
-  };
+export function countersValidUntil(counters: CoverageCounters, readAt: Date): number {
+  const midnight = nextUtcMidnight(readAt).getTime();
+  const expiry = counters.nextLeaseExpiry?.getTime();
+  return expiry === undefined ? midnight : Math.min(midnight, expiry);
 }

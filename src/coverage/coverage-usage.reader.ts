@@ -1,11 +1,11 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import {
   UsageReaderRegistry,
   type UsageReader,
   type UsageToday,
 } from '../accounts/usage-reader.registry';
 import { readCoverageCounters } from './coverage-counters';
+import { CoverageDatabase } from './coverage-database';
 import { nextUtcMidnight } from './domain';
 
 /**
@@ -15,7 +15,7 @@ import { nextUtcMidnight } from './domain';
 @Injectable()
 export class CoverageUsageReader implements UsageReader, OnModuleInit {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly db: CoverageDatabase,
     private readonly registry: UsageReaderRegistry,
   ) {}
 
@@ -24,7 +24,7 @@ export class CoverageUsageReader implements UsageReader, OnModuleInit {
   }
 
   async usageToday(accountId: string, now: Date): Promise<UsageToday> {
-    const counters = await readCoverageCounters(this.dataSource, accountId, now, false);
+    const counters = await readCoverageCounters(this.db, accountId, now, false);
     return {
       completedJobs: counters.completedJobsToday,
       renderSpark: counters.usage.renderSparkToday,

@@ -10,18 +10,24 @@ import { EntitlementSourceProvider } from './entitlement-source.provider';
 import { JobAdmissionService } from './job-admission.service';
 import { JobLeaseService } from './job-lease.service';
 import { CoverageUsageReader } from './coverage-usage.reader';
+import { CoverageCountersCache } from './coverage-counters-cache';
+import { CoverageCountersSourceProvider } from './coverage-counters-source.provider';
+import { CoverageDatabase } from './coverage-database';
 
 /**
  * Coverage decisions and job admission (SPEC §6): `POST /v1/coverage`, `POST /v1/jobs` and the
- * lease routes, the per-instance entitlement cache and its invalidation listener, and the usage
- * reader the dashboard status shows.
+ * lease routes, the per-instance entitlement and counters caches and their invalidation listener,
+ * and the usage reader the dashboard status shows.
  */
 @Module({
   imports: [AccountsModule, EntitlementsModule],
   controllers: [CoverageController],
   providers: [
+    CoverageDatabase,
     EntitlementSourceProvider,
     EntitlementCache,
+    CoverageCountersSourceProvider,
+    CoverageCountersCache,
     EntitlementChangeListener,
     CoverageGuard,
     CoverageService,

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { Catalog } from '../catalog/catalog';
 import { catalogError, CatalogErrorCode } from '../catalog/catalog-errors';
 import type { ModelDefinition } from '../catalog/catalog.types';
@@ -7,7 +6,7 @@ import { JobParameterError } from '../catalog/spark-estimator';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
-import { poolRunner, readCoverageCounters, type SqlRunner } from './coverage-counters';
+import { CoverageCountersCache } from './coverage-counters-cache';
 import { coveragePolicyFrom } from './coverage-policy.provider';
 import type { CoverageOutcome } from './coverage.types';
 import {
@@ -20,23 +19,24 @@ import { jobParameters, type CoverageRequestDto } from './dto/job-request.dto';
 import { toDecisionBody, type CoverageDecisionDto } from './dto/coverage-decision.dto';
 import { EntitlementCache } from './entitlement-cache';
 
-/** `POST /v1/coverage`: the decision only; no slot is taken. */
+/**
+ * `POST /v1/coverage`: the decision only; no slot is taken. The entitlement and the counters come
+ * from the per-instance caches (read in parallel on a miss); admission stays the authority.
+ */
 @Injectable()
 export class CoverageService {
   private readonly policy: CoveragePolicy;
-  private readonly sql: SqlRunner;
   private readonly decisions;
 
   constructor(
     private readonly catalog: Catalog,
     private readonly entitlements: EntitlementCache,
-    dataSource: DataSource,
+    private readonly counters: CoverageCountersCache,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) config: AppConfig,
     metrics: MetricsService,
   ) {
     this.policy = coveragePolicyFrom(config);
-    this.sql = poolRunner(dataSource);
     this.decisions = metrics.counter(
       'coverage_decisions_total',
       'Coverage answers by endpoint and reason',
@@ -47,8 +47,10 @@ export class CoverageService {
   async check(dto: CoverageRequestDto): Promise<CoverageOutcome<CoverageDecisionDto>> {
     const now = this.clock.now();
     const model = requireModel(this.catalog, dto.modelId);
-    const entitlement = await this.entitlements.get(dto.accountId, now);
-    const counters = await readCoverageCounters(this.sql, dto.accountId, now, entitlement.isTrial);
+    const [entitlement, counters] = await Promise.all([
+      this.entitlements.get(dto.accountId, now),
+      this.counters.get(dto.accountId, now),
+    ]);
     const decision = decide({
       entitlement,
       model,

@@ -9,17 +9,22 @@ import { Client, type Notification, type Pool, type PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { ENTITLEMENT_CHANGED_CHANNEL } from '../entitlements/entitlement-history.writer';
+import { COUNTERS_CHANGED_CHANNEL } from './coverage-counters';
+import { CoverageCountersCache } from './coverage-counters-cache';
 import { EntitlementCache } from './entitlement-cache';
 
 const RECONNECT_MIN_MS = 100;
 const RECONNECT_MAX_MS = 5000;
+const CHANNELS = [ENTITLEMENT_CHANGED_CHANNEL, COUNTERS_CHANGED_CHANNEL];
+const LISTEN = CHANNELS.map((channel) => `LISTEN ${channel}`).join('; ');
 
 /**
- * Keeps the entitlement cache of this instance correct across instances: `LISTEN
- * entitlement_changed` and drop the account named by each notification.
+ * Keeps this instance's coverage caches correct across instances, on one connection: `LISTEN
+ * entitlement_changed` (the entitlement cache) and `LISTEN coverage_counters_changed` (the
+ * counters cache), dropping the account named by each notification.
  *
- * - Postgres server: a dedicated connection (never one of the pool's). When it fails the cache is
- *   bypassed, and it reconnects with backoff; once listening again the whole cache is flushed
+ * - Postgres server: a dedicated connection (never one of the pool's). When it fails both caches
+ *   are bypassed, and it reconnects with backoff; once listening again they are flushed whole
  *   (changes made while deaf were not heard).
  * - Embedded PGlite (one process, one database session): the pool's clients share that session,
  *   so the app's own connection hears the notifications; every client the pool opens is listened
@@ -39,6 +44,7 @@ export class EntitlementChangeListener implements OnApplicationBootstrap, OnAppl
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly dataSource: DataSource,
     private readonly cache: EntitlementCache,
+    private readonly counters: CoverageCountersCache,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -52,7 +58,7 @@ export class EntitlementChangeListener implements OnApplicationBootstrap, OnAppl
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
-    this.cache.setLive(false);
+    this.setLive(false);
     const client = this.client;
     this.client = null;
     if (client !== null) await client.end().catch(() => undefined);
@@ -64,13 +70,25 @@ export class EntitlementChangeListener implements OnApplicationBootstrap, OnAppl
   }
 
   private onNotification = (message: Notification): void => {
-    if (message.channel !== ENTITLEMENT_CHANGED_CHANNEL) return;
+    const cache =
+      message.channel === ENTITLEMENT_CHANGED_CHANNEL
+        ? this.cache
+        : message.channel === COUNTERS_CHANGED_CHANNEL
+          ? this.counters
+          : null;
+    if (cache === null) return;
     if (message.payload === undefined || message.payload === '') {
-      this.cache.flush();
+      cache.flush();
     } else {
-      this.cache.invalidate(message.payload);
+      cache.invalidate(message.payload);
     }
   };
+
+  /** Both caches follow the one connection: they serve from memory only while it listens. */
+  private setLive(live: boolean): void {
+    this.cache.setLive(live);
+    this.counters.setLive(live);
+  }
 
   private async connect(): Promise<void> {
     const url = this.config.database.url;
@@ -86,7 +104,7 @@ export class EntitlementChangeListener implements OnApplicationBootstrap, OnAppl
     client.on('end', () => this.lost(client));
     try {
       await client.connect();
-      await client.query(`LISTEN ${ENTITLEMENT_CHANGED_CHANNEL}`);
+      await client.query(LISTEN);
     } catch (err) {
       this.lost(client, err);
       return;
@@ -97,8 +115,8 @@ export class EntitlementChangeListener implements OnApplicationBootstrap, OnAppl
     }
     this.client = client;
     this.reconnectDelayMs = RECONNECT_MIN_MS;
-    // Whatever changed while nobody listened is unknown: start from an empty cache.
-    this.cache.setLive(true);
+    // Whatever changed while nobody listened is unknown: start from empty caches.
+    this.setLive(true);
   }
 
   /** Each client is lost once (its error and end events both land here): one reconnect each. */
@@ -106,7 +124,7 @@ export class EntitlementChangeListener implements OnApplicationBootstrap, OnAppl
     if (this.dead.has(client)) return;
     this.dead.add(client);
     if (this.client === client) this.client = null;
-    this.cache.setLive(false);
+    this.setLive(false);
     client.removeAllListeners('notification');
     client.end().catch(() => undefined);
     if (this.stopped) return;
@@ -134,10 +152,10 @@ export class EntitlementChangeListener implements OnApplicationBootstrap, OnAppl
     const client = await pool.connect();
     try {
       hear(client);
-      await client.query(`LISTEN ${ENTITLEMENT_CHANGED_CHANNEL}`);
+      await client.query(LISTEN);
     } finally {
       client.release();
     }
-    this.cache.setLive(true);
+    this.setLive(true);
   }
 }

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { DataSource, QueryFailedError, type QueryRunner } from 'typeorm';
 import { Catalog } from '../catalog/catalog';
 import type { ModelDefinition } from '../catalog/catalog.types';
 import { Clock } from '../common/clock';
@@ -8,7 +7,15 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { AccountEntitlement } from '../entitlements/domain';
 import { MetricsService } from '../metrics/metrics.service';
 import { coverageError, CoverageErrorCode } from './coverage-errors';
-import { poolRunner, readCoverageCounters, type SqlRunner } from './coverage-counters';
+import {
+  ADMISSION_READ,
+  COUNTERS_CHANGED_CHANNEL,
+  counterParams,
+  countersFromRow,
+  type CountersRow,
+} from './coverage-counters';
+import { CoverageCountersCache } from './coverage-counters-cache';
+import { CoverageDatabase, type SqlRunner, type SqlStatement } from './coverage-database';
 import { coveragePolicyFrom } from './coverage-policy.provider';
 import { decide, requireModel } from './coverage.service';
 import type { CoverageOutcome } from './coverage.types';
@@ -26,13 +33,49 @@ interface StoredAnswer {
 
 const UNIQUE_VIOLATION = '23505';
 
+/** The row of `ADMISSION_READ`: the counters, and the answer already stored for the jobId. */
+interface AdmissionReadRow extends CountersRow {
+  stored: StoredAnswer | null;
+}
+
+/** What the locked part decided: the answer, and whether a covered lease (a slot) was taken. */
+interface Admitted {
+  outcome: CoverageOutcome<JobDecisionDto>;
+  tookSlot: boolean;
+}
+
+const LOCK_ACCOUNT: SqlStatement = {
+  name: 'coverage_admission_lock_v1',
+  text: `SELECT account_id FROM coverage_admission_locks WHERE account_id = $1 FOR UPDATE`,
+};
+
+/** The lease, and in the same statement the announcement of the counters' change when covered. */
+const INSERT_LEASE: SqlStatement = {
+  name: 'coverage_admission_insert_v1',
+  text: `
+WITH inserted AS (
+  INSERT INTO job_leases (account_id, job_id, job_class, model_id, status, covered, trial,
+    reason, http_status, request_hash, decision, render_spark, counted_day,
+    lease_expires_at, created_at, finished_at)
+  VALUES ($1, $2, $3, $4, 'running', $5, $6, $7, $8, $9, $10, $11, NULL, $12, $13, NULL)
+  RETURNING account_id, covered)
+SELECT pg_notify('${COUNTERS_CHANGED_CHANNEL}', account_id) FROM inserted WHERE covered`,
+};
+
+const STORED_ANSWER: SqlStatement = {
+  name: 'coverage_stored_answer_v1',
+  text: `SELECT account_id, request_hash, http_status, decision FROM job_leases WHERE job_id = $1`,
+};
+
 /**
  * `POST /v1/jobs`: the decision plus a lease, atomic per account in Postgres.
  *
- * One short transaction per admission: lock the account's admission row (`FOR UPDATE`: the
- * admissions of one account take turns in every instance), time out its expired leases, count its
- * live covered leases and today's usage, decide, and insert the lease. The cap is never exceeded
- * whatever the number of parallel requests and instances; other accounts never wait.
+ * One short transaction per admission, four round trips: BEGIN; lock the account's admission row
+ * (`FOR UPDATE`: the admissions of one account take turns in every instance); in one statement
+ * read the answer already stored for the jobId, the account's live covered leases and today's
+ * usage (timing out its expired leases in passing); decide; insert the lease (announcing the
+ * counters' change in the same statement) and COMMIT. The cap is never exceeded whatever the
+ * number of parallel requests and instances; other accounts never wait.
  *
  * Idempotent by `jobId`: the first answer (201 or 200) is stored with the lease and replayed to a
  * retry; a 429 stores nothing (the retry is the point of it), and a `jobId` reused for another
@@ -41,19 +84,18 @@ const UNIQUE_VIOLATION = '23505';
 @Injectable()
 export class JobAdmissionService {
   private readonly policy: CoveragePolicy;
-  private readonly sql: SqlRunner;
   private readonly decisions;
 
   constructor(
     private readonly catalog: Catalog,
     private readonly entitlements: EntitlementCache,
-    private readonly dataSource: DataSource,
+    private readonly counters: CoverageCountersCache,
+    private readonly db: CoverageDatabase,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     metrics: MetricsService,
   ) {
     this.policy = coveragePolicyFrom(config);
-    this.sql = poolRunner(dataSource);
     this.decisions = metrics.counter(
       'coverage_decisions_total',
       'Coverage answers by endpoint and reason',
@@ -64,47 +106,43 @@ export class JobAdmissionService {
   async admit(dto: JobRequestDto): Promise<CoverageOutcome<JobDecisionDto>> {
     const model = requireModel(this.catalog, dto.modelId);
     const hash = requestHash(dto);
-    const replay = await this.storedAnswer(this.sql, dto.jobId);
-    if (replay !== null) return this.replay(replay, dto, hash);
-
     const now = this.clock.now();
-    // Admission is authoritative: the entitlement is read fresh, never from the cache.
+    // Admission is authoritative: the entitlement is read fresh, never from the cache. (A retry
+    // of an admitted job finds its stored answer under the lock and is replayed.)
     const entitlement = await this.entitlements.fresh(dto.accountId, now);
-    let outcome: CoverageOutcome<JobDecisionDto> | StoredAnswer;
+    let result: Admitted | StoredAnswer;
     try {
-      outcome = await this.inTransaction((runner) =>
-        this.admitLocked(runner, dto, model, entitlement, hash, now),
+      result = await this.db.transaction((tx) =>
+        this.admitLocked(tx, dto, model, entitlement, hash, now),
       );
     } catch (e) {
       // The same jobId admitted at the same moment for another account: answer as a retry would.
       if (!isUniqueViolation(e)) throw e;
-      const stored = await this.storedAnswer(this.dataSource, dto.jobId);
-      if (stored === null) throw e;
-      outcome = stored;
+      const stored = (await this.db.query<StoredAnswer>(STORED_ANSWER, [dto.jobId]))[0];
+      if (stored === undefined) throw e;
+      result = stored;
     }
-    if ('http_status' in outcome) return this.replay(outcome, dto, hash);
-    return outcome;
+    if ('http_status' in result) return this.replay(result, dto, hash);
+    // This instance sees its own admission at once; the others on the notification.
+    if (result.tookSlot) this.counters.invalidate(dto.accountId);
+    return result.outcome;
   }
 
   private async admitLocked(
-    runner: QueryRunner,
+    tx: SqlRunner,
     dto: JobRequestDto,
     model: ModelDefinition,
     entitlement: AccountEntitlement,
     hash: string,
     now: Date,
-  ): Promise<CoverageOutcome<JobDecisionDto> | StoredAnswer> {
-    await lockAccount(runner, dto.accountId);
-    const stored = await this.storedAnswer(runner, dto.jobId);
-    if (stored !== null) return stored;
-
-    // An expired lease frees its slot and counts as timed out.
-    await runner.query(
-      `UPDATE job_leases SET status = 'timed_out', finished_at = lease_expires_at
-        WHERE account_id = $1 AND status = 'running' AND lease_expires_at <= $2`,
-      [dto.accountId, now],
-    );
-    const counters = await readCoverageCounters(runner, dto.accountId, now, entitlement.isTrial);
+  ): Promise<Admitted | StoredAnswer> {
+    await lockAccount(tx, dto.accountId);
+    const [row] = await tx.query<AdmissionReadRow>(ADMISSION_READ, [
+      ...counterParams(dto.accountId, now, entitlement.isTrial),
+      dto.jobId,
+    ]);
+    if (row.stored !== null) return row.stored;
+    const counters = countersFromRow(row);
     const decision = decide({
       entitlement,
       model,
@@ -121,9 +159,12 @@ export class JobAdmissionService {
 
     if (decision.covered && !decision.admit) {
       return {
-        status: 429,
-        body: { ...toDecisionBody(decision), jobId: dto.jobId, leaseExpiresAt: null },
-        retryAfterSeconds: this.config.coverage.retryAfterSeconds,
+        outcome: {
+          status: 429,
+          body: { ...toDecisionBody(decision), jobId: dto.jobId, leaseExpiresAt: null },
+          retryAfterSeconds: this.config.coverage.retryAfterSeconds,
+        },
+        tookSlot: false,
       };
     }
     const leaseExpiresAt = new Date(now.getTime() + this.leaseMs(decision));
@@ -133,28 +174,22 @@ export class JobAdmissionService {
       jobId: dto.jobId,
       leaseExpiresAt: decision.covered ? leaseExpiresAt.toISOString() : null,
     };
-    await runner.query(
-      `INSERT INTO job_leases (account_id, job_id, job_class, model_id, status, covered, trial,
-         reason, http_status, request_hash, decision, render_spark, counted_day,
-         lease_expires_at, created_at, finished_at)
-       VALUES ($1, $2, $3, $4, 'running', $5, $6, $7, $8, $9, $10, $11, NULL, $12, $13, NULL)`,
-      [
-        dto.accountId,
-        dto.jobId,
-        model.class,
-        model.id,
-        decision.covered,
-        decision.covered && decision.trial,
-        decision.reason,
-        status,
-        hash,
-        JSON.stringify(body),
-        decision.estimatedSpark ?? 0,
-        leaseExpiresAt,
-        now,
-      ],
-    );
-    return { status, body };
+    await tx.query(INSERT_LEASE, [
+      dto.accountId,
+      dto.jobId,
+      model.class,
+      model.id,
+      decision.covered,
+      decision.covered && decision.trial,
+      decision.reason,
+      status,
+      hash,
+      JSON.stringify(body),
+      decision.estimatedSpark ?? 0,
+      leaseExpiresAt,
+      now,
+    ]);
+    return { outcome: { status, body }, tookSlot: decision.covered };
   }
 
   private leaseMs(decision: CoverageDecision): number {
@@ -173,49 +208,21 @@ export class JobAdmissionService {
     this.decisions.inc({ endpoint: 'jobs', reason: 'replayed' });
     return { status: stored.http_status === 201 ? 201 : 200, body: stored.decision };
   }
-
-  private async storedAnswer(db: SqlRunner, jobId: string): Promise<StoredAnswer | null> {
-    const rows = (await db.query(
-      `SELECT account_id, request_hash, http_status, decision FROM job_leases WHERE job_id = $1`,
-      [jobId],
-    )) as StoredAnswer[];
-    return rows[0] ?? null;
-  }
-
-  private async inTransaction<T>(work: (runner: QueryRunner) => Promise<T>): Promise<T> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.startTransaction();
-      const result = await work(runner);
-      await runner.commitTransaction();
-      return result;
-    } catch (e) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      throw e;
-    } finally {
-      await runner.release();
-    }
-  }
 }
 
 /** Takes the account's admission lock for the rest of the transaction (creating its row once). */
-async function lockAccount(runner: QueryRunner, accountId: string): Promise<void> {
-  const lock = `SELECT account_id FROM coverage_admission_locks WHERE account_id = $1 FOR UPDATE`;
-  const rows = (await runner.query(lock, [accountId])) as unknown[];
+async function lockAccount(tx: SqlRunner, accountId: string): Promise<void> {
+  const rows = await tx.query(LOCK_ACCOUNT, [accountId]);
   if (rows.length > 0) return;
-  await runner.query(
+  await tx.query(
     `INSERT INTO coverage_admission_locks (account_id) VALUES ($1) ON CONFLICT (account_id) DO NOTHING`,
     [accountId],
   );
-  await runner.query(lock, [accountId]);
+  await tx.query(LOCK_ACCOUNT, [accountId]);
 }
 
 function isUniqueViolation(e: unknown): boolean {
-  return (
-    e instanceof QueryFailedError &&
-    (e.driverError as { code?: string } | undefined)?.code === UNIQUE_VIOLATION
-  );
+  return (e as { code?: unknown } | null)?.code === UNIQUE_VIOLATION;
 }
 
 /** A digest of what the job asks for: a retry must ask for the same thing. */

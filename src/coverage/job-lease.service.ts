@@ -1,11 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, type QueryRunner } from 'typeorm';
 import type { ModelClass } from '../catalog/catalog.types';
+import type { AppException } from '../common/errors/app.exception';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { coverageError, CoverageErrorCode } from './coverage-errors';
-import type { SqlRunner } from './coverage-counters';
+import { COUNTERS_CHANGED_CHANNEL } from './coverage-counters';
+import { CoverageCountersCache } from './coverage-counters-cache';
+import { CoverageDatabase, type SqlRunner, type SqlStatement } from './coverage-database';
 import { utcDay } from './domain';
 import type { FinishResponseDto, HeartbeatResponseDto } from './dto/coverage-decision.dto';
 import type { JobOutcome } from './dto/finish-job.dto';
@@ -24,18 +26,86 @@ interface LeaseRow {
   finished_at: Date | null;
 }
 
+interface FinishedRow {
+  account_id: string;
+  covered: boolean;
+  render_spark: string;
+  counted: boolean;
+}
+
+/** What the locked finish decided: the answer or the refusal, and whether the counters changed. */
+type Settled =
+  | { response: FinishResponseDto; countersChanged: boolean }
+  | { refusal: AppException; countersChanged: false };
+
+const FIND_LEASE: SqlStatement = {
+  name: 'coverage_lease_find_v1',
+  text: `SELECT account_id, job_id, job_class, status, covered, trial, render_spark, counted_day,
+                lease_expires_at, finished_at
+           FROM job_leases WHERE job_id = $1`,
+};
+
+const LOCK_LEASE: SqlStatement = {
+  name: 'coverage_lease_lock_v1',
+  text: `${FIND_LEASE.text} FOR UPDATE`,
+};
+
+const EXTEND_LEASE: SqlStatement = {
+  name: 'coverage_lease_extend_v1',
+  text: `UPDATE job_leases SET lease_expires_at = GREATEST(lease_expires_at, $2)
+          WHERE job_id = $1 AND status = 'running' AND lease_expires_at > $3
+          RETURNING lease_expires_at`,
+};
+
+/**
+ * The usual finish in one statement: a running job whose lease is live gets its outcome; a
+ * completed covered job is added to the day's usage; a covered one announces that the account's
+ * counters changed. Anything else (no such job, already finished, lease run out, a refund) matches
+ * no row and takes the locked path.
+ */
+const FINISH_RUNNING: SqlStatement = {
+  name: 'coverage_lease_finish_v1',
+  text: `
+WITH finished AS (
+  UPDATE job_leases
+     SET status = $2::varchar, finished_at = $3::timestamptz,
+         counted_day = CASE WHEN $2::varchar = 'completed' AND covered THEN $4::date END
+   WHERE job_id = $1 AND status = 'running' AND lease_expires_at > $3::timestamptz
+  RETURNING account_id, covered, trial, render_spark, counted_day),
+counted AS (
+  INSERT INTO coverage_daily_usage AS d
+    (account_id, day, render_spark, completed_jobs, trial_jobs, trial_render_spark, updated_at)
+  SELECT account_id, counted_day, render_spark, 1,
+         CASE WHEN trial THEN 1 ELSE 0 END, CASE WHEN trial THEN render_spark ELSE 0 END, $3
+    FROM finished WHERE counted_day IS NOT NULL
+  ON CONFLICT (account_id, day) DO UPDATE SET
+    render_spark = d.render_spark + EXCLUDED.render_spark,
+    completed_jobs = d.completed_jobs + 1,
+    trial_jobs = d.trial_jobs + EXCLUDED.trial_jobs,
+    trial_render_spark = d.trial_render_spark + EXCLUDED.trial_render_spark,
+    updated_at = EXCLUDED.updated_at)
+SELECT f.account_id, f.covered, f.render_spark, f.counted_day IS NOT NULL AS counted,
+       CASE WHEN f.covered THEN pg_notify('${COUNTERS_CHANGED_CHANNEL}', f.account_id) END AS notified
+  FROM finished f`,
+};
+
 /**
  * Heartbeats and outcomes of admitted jobs. A heartbeat extends a live lease by its class's lease
  * duration; an expired lease is timed out (its slot is free) and answers 409. Only a completed
  * covered job is added to the day's usage (fair use, trial allowances); a refund after completion
  * takes it off the day it was counted.
+ *
+ * A finish that changes what an account counts announces it (`coverage_counters_changed`) in its
+ * own transaction. A heartbeat does not: it only moves a live lease's expiry later, and cached
+ * counters are never used past the earliest expiry they were read with.
  */
 @Injectable()
 export class JobLeaseService {
   private readonly outcomes;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly db: CoverageDatabase,
+    private readonly counters: CoverageCountersCache,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     metrics: MetricsService,
@@ -48,19 +118,17 @@ export class JobLeaseService {
 
   async heartbeat(jobId: string): Promise<HeartbeatResponseDto> {
     const now = this.clock.now();
-    const row = await this.find(this.dataSource, jobId, false);
+    const row = await this.find(this.db, jobId, false);
     if (row === null) throw coverageError(CoverageErrorCode.JobNotFound);
     if (row.status !== 'running') throw coverageError(CoverageErrorCode.JobFinished);
     const extended = new Date(
       now.getTime() + this.config.coverage.leaseSeconds[row.job_class] * 1000,
     );
-    const rows = (await this.dataSource.query(
-      `UPDATE job_leases SET lease_expires_at = GREATEST(lease_expires_at, $2)
-        WHERE job_id = $1 AND status = 'running' AND lease_expires_at > $3
-        RETURNING lease_expires_at`,
-      [jobId, extended, now],
-    )) as [{ lease_expires_at: Date }[], number];
-    const updated = rows[0][0];
+    const [updated] = await this.db.query<{ lease_expires_at: Date }>(EXTEND_LEASE, [
+      jobId,
+      extended,
+      now,
+    ]);
     if (updated === undefined) {
       if (await this.timeOutIfExpired(jobId, now)) {
         throw coverageError(CoverageErrorCode.LeaseExpired);
@@ -76,46 +144,56 @@ export class JobLeaseService {
 
   async finish(jobId: string, outcome: JobOutcome): Promise<FinishResponseDto> {
     const now = this.clock.now();
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    let expired = false;
+    const [finished] = await this.db.query<FinishedRow>(FINISH_RUNNING, [
+      jobId,
+      outcome,
+      now,
+      utcDay(now),
+    ]);
     let response: FinishResponseDto;
-    try {
-      await runner.startTransaction();
-      const row = await this.find(runner, jobId, true);
-      if (row === null) throw coverageError(CoverageErrorCode.JobNotFound);
-      if (row.status === 'running' && row.lease_expires_at.getTime() <= now.getTime()) {
-        await runner.query(
-          `UPDATE job_leases SET status = 'timed_out', finished_at = lease_expires_at WHERE job_id = $1`,
-          [jobId],
-        );
-        row.status = 'timed_out';
-        row.finished_at = row.lease_expires_at;
-        expired = true;
-      }
-      response = await this.apply(runner, row, outcome, now, expired);
-      await runner.commitTransaction();
-    } catch (e) {
-      if (runner.isTransactionActive) {
-        // A lease found expired stays timed out even though the outcome is refused.
-        if (expired) await runner.commitTransaction().catch(() => undefined);
-        else await runner.rollbackTransaction().catch(() => undefined);
-      }
-      throw e;
-    } finally {
-      await runner.release();
+    let countersChanged: boolean;
+    if (finished !== undefined) {
+      const spark = Number(finished.render_spark);
+      response = {
+        jobId,
+        accountId: finished.account_id,
+        status: outcome,
+        covered: finished.covered,
+        countedRenderSpark: finished.counted ? spark : 0,
+        finishedAt: now.toISOString(),
+      };
+      countersChanged = finished.covered;
+    } else {
+      const settled = await this.db.transaction((tx) => this.settle(tx, jobId, outcome, now));
+      // A lease found expired stays timed out even though the outcome is refused.
+      if ('refusal' in settled) throw settled.refusal;
+      ({ response, countersChanged } = settled);
     }
+    // This instance sees its own change at once; the others on the notification.
+    if (countersChanged) this.counters.invalidate(response.accountId);
     this.outcomes.inc({ outcome: response.status, covered: String(response.covered) });
     return response;
   }
 
-  private async apply(
-    runner: QueryRunner,
-    row: LeaseRow,
+  /** Every finish the one statement did not take, under the lease's row lock. */
+  private async settle(
+    tx: SqlRunner,
+    jobId: string,
     outcome: JobOutcome,
     now: Date,
-    expired: boolean,
-  ): Promise<FinishResponseDto> {
+  ): Promise<Settled> {
+    const row = await this.find(tx, jobId, true);
+    if (row === null) throw coverageError(CoverageErrorCode.JobNotFound);
+    let expired = false;
+    if (row.status === 'running' && row.lease_expires_at.getTime() <= now.getTime()) {
+      await tx.query(
+        `UPDATE job_leases SET status = 'timed_out', finished_at = lease_expires_at WHERE job_id = $1`,
+        [jobId],
+      );
+      row.status = 'timed_out';
+      row.finished_at = row.lease_expires_at;
+      expired = true;
+    }
     const spark = Number(row.render_spark);
     const answer = (status: JobStatus, finishedAt: Date, counted: boolean): FinishResponseDto => ({
       jobId: row.job_id,
@@ -128,42 +206,50 @@ export class JobLeaseService {
 
     if (row.status === outcome) {
       // The same outcome again (a retried finish): nothing changes.
-      return answer(row.status, row.finished_at ?? now, row.counted_day !== null);
+      return {
+        response: answer(row.status, row.finished_at ?? now, row.counted_day !== null),
+        countersChanged: false,
+      };
     }
     if (row.status === 'running') {
       const counts = outcome === 'completed' && row.covered;
       const day = counts ? utcDay(now) : null;
-      await runner.query(
+      await tx.query(
         `UPDATE job_leases SET status = $2, finished_at = $3, counted_day = $4::date WHERE job_id = $1`,
         [row.job_id, outcome, now, day],
       );
-      if (day !== null) await addUsage(runner, row, day, 1, now);
-      return answer(outcome, now, counts);
+      if (day !== null) await addUsage(tx, row, day, 1, now);
+      if (row.covered) await notifyCountersChanged(tx, row.account_id);
+      return { response: answer(outcome, now, counts), countersChanged: row.covered };
     }
     if (row.status === 'completed' && outcome === 'refunded') {
-      await runner.query(
+      await tx.query(
         `UPDATE job_leases SET status = 'refunded', counted_day = NULL WHERE job_id = $1`,
         [row.job_id],
       );
-      if (row.counted_day !== null) await addUsage(runner, row, row.counted_day, -1, now);
-      return answer('refunded', row.finished_at ?? now, false);
+      const counted = row.counted_day !== null;
+      if (row.counted_day !== null) {
+        await addUsage(tx, row, row.counted_day, -1, now);
+        await notifyCountersChanged(tx, row.account_id);
+      }
+      return {
+        response: answer('refunded', row.finished_at ?? now, false),
+        countersChanged: counted,
+      };
     }
-    throw coverageError(
-      expired ? CoverageErrorCode.LeaseExpired : CoverageErrorCode.JobFinished,
-      expired
-        ? undefined
-        : `The job is already ${row.status.replace('_', ' ')}; it cannot become ${outcome.replace('_', ' ')}.`,
-    );
+    return {
+      refusal: coverageError(
+        expired ? CoverageErrorCode.LeaseExpired : CoverageErrorCode.JobFinished,
+        expired
+          ? undefined
+          : `The job is already ${row.status.replace('_', ' ')}; it cannot become ${outcome.replace('_', ' ')}.`,
+      ),
+      countersChanged: false,
+    };
   }
 
   private async find(db: SqlRunner, jobId: string, forUpdate: boolean): Promise<LeaseRow | null> {
-    const rows = (await db.query(
-      `SELECT account_id, job_id, job_class, status, covered, trial, render_spark, counted_day,
-              lease_expires_at, finished_at
-         FROM job_leases WHERE job_id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
-      [jobId],
-    )) as LeaseRow[];
-    const row = rows[0];
+    const [row] = await db.query<LeaseRow>(forUpdate ? LOCK_LEASE : FIND_LEASE, [jobId]);
     if (row === undefined) return null;
     return {
       ...row,
@@ -175,19 +261,24 @@ export class JobLeaseService {
 
   /** Times the job out when its lease ran out; true when it did. */
   private async timeOutIfExpired(jobId: string, now: Date): Promise<boolean> {
-    const rows = (await this.dataSource.query(
+    const rows = await this.db.query(
       `UPDATE job_leases SET status = 'timed_out', finished_at = lease_expires_at
         WHERE job_id = $1 AND status = 'running' AND lease_expires_at <= $2
         RETURNING job_id`,
       [jobId, now],
-    )) as [unknown[], number];
-    return rows[0].length > 0;
+    );
+    return rows.length > 0;
   }
+}
+
+/** Announces, when the transaction commits, that the account's counters changed. */
+async function notifyCountersChanged(tx: SqlRunner, accountId: string): Promise<void> {
+  await tx.query('SELECT pg_notify($1, $2)', [COUNTERS_CHANGED_CHANNEL, accountId]);
 }
 
 /** Adds (sign 1) or takes off (sign -1) one completed covered job from a day's usage. */
 async function addUsage(
-  runner: QueryRunner,
+  tx: SqlRunner,
   row: LeaseRow,
   day: string,
   sign: 1 | -1,
@@ -196,7 +287,7 @@ async function addUsage(
   const spark = sign * Number(row.render_spark);
   const trialJobs = row.trial ? sign : 0;
   const trialSpark = row.trial ? spark : 0;
-  await runner.query(
+  await tx.query(
     `INSERT INTO coverage_daily_usage
        (account_id, day, render_spark, completed_jobs, trial_jobs, trial_render_spark, updated_at)
      VALUES ($1, $2::date, GREATEST($3::numeric, 0), GREATEST($4::int, 0), GREATEST($5::int, 0),

@@ -1,0 +1,175 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
+import { countersValidUntil, type CoverageCounters } from './coverage-counters';
+
+/** Where the counters come from (the database); the cache sits in front of it. */
+export abstract class CoverageCountersSource {
+  /** The account's counters at `now`, trial total included. */
+  abstract read(accountId: string, now: Date): Promise<CoverageCounters>;
+}
+
+interface Entry {
+  counters: CoverageCounters;
+  /** The `now` they were read for: not used for an earlier one. */
+  readAtMs: number;
+  /** Next UTC midnight or the earliest counted lease expiry: not used from then on. */
+  validUntilMs: number;
+  storedAtMs: number;
+}
+
+interface Read {
+  promise: Promise<CoverageCounters>;
+  readAtMs: number;
+}
+
+/** The reads of one account in flight, and how many invalidations they have seen. */
+interface AccountReads {
+  generation: number;
+  inFlight: number;
+  /** The newest read no invalidation has overtaken: a concurrent miss may wait for it. */
+  joinable: Read | null;
+}
+
+/**
+ * Per-instance cache of the coverage counters (today's usage, the live leases by class) for the
+ * coverage check, beside the entitlement cache and under the same rules:
+ * - every transaction that changes an account's counters (a covered lease taken, a job finished,
+ *   a completed job refunded) sends `pg_notify('coverage_counters_changed', accountId)`, and the
+ *   instance that made the change drops the account at once after its commit;
+ * - the cache serves from memory only while the listener is connected, and starts empty whenever
+ *   it connects again;
+ * - an entry is used only for a `now` from its read on, and before both the next UTC midnight
+ *   and the earliest expiry of the leases it counts (the counters change by time alone then), and
+ *   within the TTL, a safety net;
+ * - a read that overlaps an invalidation of its account (or a flush) is not stored.
+ * Admission (`POST /v1/jobs`) counts under the account's lock in Postgres and never reads here.
+ */
+@Injectable()
+export class CoverageCountersCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly reads = new Map<string, AccountReads>();
+  /** Bumped by every flush: a read that saw it change does not store. */
+  private epoch = 0;
+  private live = false;
+  private readonly ttlMs: number;
+  private readonly maxEntries: number;
+  private readonly lookups;
+
+  constructor(
+    private readonly source: CoverageCountersSource,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) config: AppConfig,
+    metrics: MetricsService,
+  ) {
+    this.ttlMs = config.coverage.cacheTtlMs;
+    this.maxEntries = config.coverage.cacheMaxEntries;
+    this.lookups = metrics.counter(
+      'coverage_counters_cache_lookups_total',
+      'Counter lookups of the coverage check (usage and running jobs), by result',
+      ['result'],
+    );
+  }
+
+  /** The counters at `now`, from memory when safe. */
+  async get(accountId: string, now: Date): Promise<CoverageCounters> {
+    if (!this.enabled()) {
+      this.lookups.inc({ result: 'bypass' });
+      return this.source.read(accountId, now);
+    }
+    const entry = this.entries.get(accountId);
+    if (entry !== undefined && this.usable(entry, now.getTime())) {
+      this.lookups.inc({ result: 'hit' });
+      return entry.counters;
+    }
+    this.lookups.inc({ result: 'miss' });
+    const joinable = this.reads.get(accountId)?.joinable;
+    if (joinable != null && joinable.readAtMs <= now.getTime()) {
+      // Concurrent misses of one account share a read no invalidation has overtaken.
+      const counters = await joinable.promise;
+      if (now.getTime() < countersValidUntil(counters, new Date(joinable.readAtMs))) {
+        return counters;
+      }
+    }
+    return this.read(accountId, now);
+  }
+
+  /** One account's counters changed (a notification, or a commit of this instance). */
+  invalidate(accountId: string): void {
+    this.entries.delete(accountId);
+    const reads = this.reads.get(accountId);
+    if (reads !== undefined) {
+      reads.generation++;
+      reads.joinable = null;
+    }
+  }
+
+  /** Anything may have changed (the listener lost its connection, or got it back). */
+  flush(): void {
+    this.epoch++;
+    this.entries.clear();
+    for (const reads of this.reads.values()) reads.joinable = null;
+  }
+
+  /** The listener's state: the cache serves from memory only while changes can be heard. */
+  setLive(live: boolean): void {
+    this.flush();
+    this.live = live;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private enabled(): boolean {
+    return this.live && this.ttlMs > 0 && this.maxEntries > 0;
+  }
+
+  private usable(entry: Entry, at: number): boolean {
+    return (
+      entry.readAtMs <= at &&
+      at < entry.validUntilMs &&
+      this.clock.now().getTime() - entry.storedAtMs < this.ttlMs
+    );
+  }
+
+  private async read(accountId: string, now: Date): Promise<CoverageCounters> {
+    let reads = this.reads.get(accountId);
+    if (reads === undefined) {
+      reads = { generation: 0, inFlight: 0, joinable: null };
+      this.reads.set(accountId, reads);
+    }
+    const generation = reads.generation;
+    const epoch = this.epoch;
+    const read: Read = { promise: this.source.read(accountId, now), readAtMs: now.getTime() };
+    reads.inFlight++;
+    reads.joinable = read;
+    try {
+      const counters = await read.promise;
+      if (reads.generation === generation && this.epoch === epoch) {
+        this.store(accountId, counters, now);
+      }
+      return counters;
+    } finally {
+      if (reads.joinable === read) reads.joinable = null;
+      if (--reads.inFlight === 0) this.reads.delete(accountId);
+    }
+  }
+
+  private store(accountId: string, counters: CoverageCounters, now: Date): void {
+    if (!this.enabled()) return;
+    if (!this.entries.has(accountId) && this.entries.size >= this.maxEntries) {
+      // Oldest first (Map keeps insertion order): a bounded, cheap eviction.
+      const oldest = this.entries.keys().next();
+      if (oldest.done !== true) this.entries.delete(oldest.value);
+    }
+    this.entries.delete(accountId);
+    this.entries.set(accountId, {
+      counters,
+      readAtMs: now.getTime(),
+      validUntilMs: countersValidUntil(counters, now),
+      storedAtMs: this.clock.now().getTime(),
+    });
+  }
+}

@@ -1,0 +1,81 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+
+/** A statement of the hot path: prepared once per connection under `name` on a Postgres server. */
+export interface SqlStatement {
+  name: string;
+  text: string;
+}
+
+/** Something that runs SQL: the pool, or the connection of an open transaction. */
+export interface SqlRunner {
+  query<T>(statement: SqlStatement | string, values?: unknown[]): Promise<T[]>;
+}
+
+/**
+ * The coverage routes' SQL, straight on the data source's `pg` pool: one request runs a handful
+ * of short statements, and TypeORM's query runner around each costs about as much as the
+ * statement itself. On a Postgres server the hot statements are prepared (named) once per
+ * connection, which spares the server parsing and planning them on every call. Embedded PGlite
+ * runs them unnamed: its pool clients share one session, where a second client would find the
+ * name already taken.
+ */
+@Injectable()
+export class CoverageDatabase implements SqlRunner {
+  private readonly pool: Pool;
+  private readonly prepared: boolean;
+
+  constructor(dataSource: DataSource, @Inject(APP_CONFIG) config: AppConfig) {
+    this.pool = (dataSource.driver as unknown as { master: Pool }).master;
+    this.prepared = config.database.url !== undefined;
+  }
+
+  query<T>(statement: SqlStatement | string, values: unknown[] = []): Promise<T[]> {
+    return run<T>(this.pool, statement, values, this.prepared);
+  }
+
+  /**
+   * Runs `work` in one transaction on one connection: committed when it returns, rolled back when
+   * it throws. A connection that failed (or could not even roll back) is discarded, not pooled.
+   */
+  async transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await work({
+        query: <R>(statement: SqlStatement | string, values: unknown[] = []) =>
+          run<R>(client, statement, values, this.prepared),
+      });
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      broken = await client.query('ROLLBACK').then(
+        () => undefined,
+        (err: unknown) => (err instanceof Error ? err : new Error('rollback failed')),
+      );
+      throw e;
+    } finally {
+      client.release(broken);
+    }
+  }
+}
+
+async function run<T>(
+  db: Pool | PoolClient,
+  statement: SqlStatement | string,
+  values: unknown[],
+  prepared: boolean,
+): Promise<T[]> {
+  const result =
+    typeof statement === 'string'
+      ? await db.query<QueryResultRow>(statement, values)
+      : await db.query<QueryResultRow>(
+          prepared
+            ? { name: statement.name, text: statement.text, values }
+            : { text: statement.text, values },
+        );
+  return result.rows as T[];
+}
