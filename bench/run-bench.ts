@@ -13,6 +13,7 @@
  * bench/.tmp/prof), BENCH_CASES (comma-separated case ids to run; default all).
  */
 import type autocannon from 'autocannon';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { benchServerUrl, createBenchDatabase, dropBenchDatabase } from './lib/database';
 import { CaseResult, measure } from './lib/load';
@@ -36,7 +37,7 @@ import {
   writeResults,
 } from './lib/results-writer';
 import { BenchFixtures, prepareFixtures } from './fixtures/bench-fixtures';
-import { serviceCases, ServiceCase } from './cases/service-cases';
+import { serviceCases } from './cases/service-cases';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
@@ -49,6 +50,7 @@ const wanted = (id: string) => !ONLY || ONLY.includes(id) || id === 'bare';
 
 async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
+  const loadAtStart = loadavg()[0];
   const serverUrl = benchServerUrl();
   const db = await createBenchDatabase(serverUrl);
   const children: Child[] = [];
@@ -98,7 +100,7 @@ async function main(): Promise<void> {
     const serviceUrl = `http://127.0.0.1:${servicePort}`;
     await waitForHttp(service, `${serviceUrl}/health/ready`, { timeoutMs: 120_000 });
     progress(`service ready on ${serviceUrl}`);
-    await fixtures.seed(serviceUrl, progress);
+    await fixtures.seed(progress);
 
     const common = { connections: CONNECTIONS, durationSeconds: DURATION, warmupSeconds: WARMUP };
     const run = async (
@@ -149,15 +151,23 @@ async function main(): Promise<void> {
     });
 
     const serviceResults = new Map<string, CaseResult>();
+    const ctx = {
+      serviceUrl,
+      databaseUrl: db.url,
+      log: progress,
+      warmupSeconds: WARMUP,
+      // Pools built ahead (Apple notifications, slow to sign) are sized for ~600 per second.
+      expectedRequests: Number(process.env.BENCH_APPLE_POOL ?? 600 * (DURATION + WARMUP)),
+    };
     for (const c of serviceCases(fixtures)) {
       if (!wanted(c.id)) continue;
-      const reason = await c.unavailable(serviceUrl);
+      const reason = await c.unavailable(ctx);
       if (reason) {
         skipped.push({ case: c.name, reason });
         progress(`skipping ${c.name}: ${reason}`);
         continue;
       }
-      const before = c.before ? await c.before(serviceUrl) : undefined;
+      if (c.before) await c.before(ctx);
       const result = await run(c.id, {
         name: c.name,
         unit: c.unit,
@@ -170,8 +180,11 @@ async function main(): Promise<void> {
       if (result) {
         serviceResults.set(c.id, result);
         if (c.after) {
-          const extra = await c.after(serviceUrl, result, before);
-          if (extra) notes.push(`${c.name}: ${extra}`);
+          const extra = await c.after(ctx, result);
+          if (extra) {
+            notes.push(`${c.name}: ${extra}`);
+            progress(`  ${extra}`);
+          }
         }
       }
     }
@@ -179,7 +192,7 @@ async function main(): Promise<void> {
     const targets = checkTargets(bareResult, baselineResult, serviceResults);
     const report: BenchReport = {
       startedAt,
-      machine: machineInfo(db.version),
+      machine: machineInfo(db.version, Math.round(loadAtStart * 100) / 100),
       settings: {
         'load generator': `autocannon ${autocannonVersion()} in one process, ${CONNECTIONS} connections, pipelining 1, ${WARMUP} s warm-up then ${DURATION} s per case`,
         service: `node dist/src/main.js, NODE_ENV=production, LOG_LEVEL=${fixtures.serviceEnv.LOG_LEVEL} (logs to a file), DATABASE_POOL_SIZE=${fixtures.serviceEnv.DATABASE_POOL_SIZE ?? 10}`,
@@ -294,8 +307,6 @@ function autocannonVersion(): string {
 function progress(message: string): void {
   console.log(`[bench] ${message}`);
 }
-
-export type { ServiceCase };
 
 main().catch((e: unknown) => {
   console.error('bench failed:', e instanceof Error ? (e.stack ?? e.message) : e);

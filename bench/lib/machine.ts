@@ -7,9 +7,11 @@ export interface MachineInfo {
   node: string;
   platform: string;
   postgres: string;
+  /** 1-minute load average when the run started: other work on the machine skews every case. */
+  loadAverageAtStart: number;
 }
 
-export function machineInfo(postgresVersion: string): MachineInfo {
+export function machineInfo(postgresVersion: string, loadAverageAtStart: number): MachineInfo {
   const list = cpus();
   return {
     cores: list.length,
@@ -18,5 +20,6 @@ export function machineInfo(postgresVersion: string): MachineInfo {
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     postgres: postgresVersion,
+    loadAverageAtStart,
   };
 }

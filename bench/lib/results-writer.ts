@@ -76,6 +76,9 @@ export function renderMarkdown(report: BenchReport): string {
   out.push('');
   out.push(`- ${m.cores} cores, ${m.cpuModel}, ${m.memoryGiB} GiB`);
   out.push(`- Node ${m.node} (${m.platform}), ${m.postgres}`);
+  out.push(
+    `- load average (1 min) when the run started: ${m.loadAverageAtStart} (the machine is shared; the "CPU other" column shows what else ran)`,
+  );
   for (const [k, v] of Object.entries(report.settings)) out.push(`- ${k}: ${v}`);
   out.push('');
   out.push('## Targets');
