@@ -3,8 +3,13 @@ import type { IncomingMessage } from 'node:http';
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { AppConfig } from '../../config/app-config';
+import { isUnlogged, requestLogLevel } from './request-log-level';
 
-/** pino JSON lines; every request line carries the request id Fastify assigned (see bootstrap). */
+/**
+ * pino JSON lines; every request line carries the request id Fastify assigned (see bootstrap).
+ * One line per request at info, except probes and scrapes (none) and successful hot-path requests
+ * (debug: `LOG_LEVEL=debug` shows them).
+ */
 @Module({})
 export class LoggingModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -32,9 +37,9 @@ export class LoggingModule {
               }),
             },
             autoLogging: {
-              ignore: (req: IncomingMessage) =>
-                req.url === '/health/live' || req.url === '/health/ready' || req.url === '/metrics',
+              ignore: isUnlogged,
             },
+            customLogLevel: requestLogLevel,
           },
         }),
       ],
