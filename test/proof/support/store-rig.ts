@@ -42,6 +42,17 @@ export async function startStoreRig(): Promise<StoreRig> {
   const apple = new AppleNotificationSigner(ca.signer());
   const googleSigner = await FakeGoogleOidcSigner.start();
   const playApi = await FakePlayDeveloperApi.start({ accessToken: GOOGLE_ACCESS_TOKEN });
+  // Pub/Sub reuses a token for a while; so does this (signing one per push costs the sender CPU).
+  let token = { value: '', until: 0 };
+  const googleAuthorization = () => {
+    if (Date.now() > token.until) {
+      token = {
+        value: `Bearer ${googleSigner.token(GOOGLE_AUDIENCE, GOOGLE_PUSH_ACCOUNT)}`,
+        until: Date.now() + 10 * 60_000,
+      };
+    }
+    return token.value;
+  };
   return {
     env: {
       STRIPE_WEBHOOK_SECRET: stripeSecret,
@@ -64,7 +75,7 @@ export async function startStoreRig(): Promise<StoreRig> {
     apple,
     googleSigner,
     playApi,
-    googleAuthorization: () => `Bearer ${googleSigner.token(GOOGLE_AUDIENCE, GOOGLE_PUSH_ACCOUNT)}`,
+    googleAuthorization,
     async stop() {
       await Promise.all([googleSigner.stop(), playApi.stop(), stripeApi.stop()]);
       rmSync(dirname(rootPath), { recursive: true, force: true });
