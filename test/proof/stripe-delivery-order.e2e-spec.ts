@@ -5,9 +5,8 @@
  * paid period") then depend on delivery order, against SPEC §5 ("any permutation of a lifecycle's
  * events must end in the same state as time order"), and `hadPaidPeriod` feeds trial eligibility.
  *
- * Marked `failing` until the handler also merges the event's own version (its snapshot is stale
- * but grows the aggregates): when fixed, this starts failing; then drop `.failing` here and the
- * `hadPaidPeriod` exception in webhook-crash.crash-spec.ts.
+ * Fixed by applying the event's own version too when it is older than the mirrored one: its
+ * snapshot is stale but grows the aggregates.
  */
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -63,25 +62,22 @@ describe('Stripe events delivered in another order', () => {
     return { status: rows[0].status, hadPaidPeriod: rows[0].state.hadPaidPeriod };
   }
 
-  test.failing(
-    'a paid-then-past-due subscription ends the same in time and reverse order',
-    async () => {
-      const fake = new StripeApiFake(new Date(Date.now() - 40 * 86_400_000));
-      fake.seedCatalog();
-      const customer = fake.addCustomer({ metadata: { account_id: 'order-1' } });
-      const started = fake.startSubscription({
-        customer: customer.id,
-        lookupKey: 'unlimited_monthly',
-        metadata: { account_id: 'order-1' },
-      });
-      const events = [
-        ...started.events,
-        ...fake.endOfPeriod(started.subscription.id, { paymentSucceeds: false }),
-      ];
-      const inTimeOrder = await outcome(events);
-      // Time order saw the paid period.
-      expect(inTimeOrder.hadPaidPeriod).toBe(true);
-      expect(await outcome([...events].reverse())).toEqual(inTimeOrder);
-    },
-  );
+  test('a paid-then-past-due subscription ends the same in time and reverse order', async () => {
+    const fake = new StripeApiFake(new Date(Date.now() - 40 * 86_400_000));
+    fake.seedCatalog();
+    const customer = fake.addCustomer({ metadata: { account_id: 'order-1' } });
+    const started = fake.startSubscription({
+      customer: customer.id,
+      lookupKey: 'unlimited_monthly',
+      metadata: { account_id: 'order-1' },
+    });
+    const events = [
+      ...started.events,
+      ...fake.endOfPeriod(started.subscription.id, { paymentSucceeds: false }),
+    ];
+    const inTimeOrder = await outcome(events);
+    // Time order saw the paid period.
+    expect(inTimeOrder.hadPaidPeriod).toBe(true);
+    expect(await outcome([...events].reverse())).toEqual(inTimeOrder);
+  });
 });

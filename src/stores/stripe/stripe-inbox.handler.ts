@@ -126,11 +126,15 @@ export class StripeInboxHandler implements InboxHandler, OnModuleInit {
           throw new PermanentInboxError(route.code, route.note);
         case 'subscription': {
           const sub = route.subscription;
-          await this.mirror.put(event.data.object, observedAt);
-          const result = await this.refresh(sub.id, {
-            sourceEvent: event.type,
-            inboxEventId: stored.id,
-          });
+          const newest = await this.mirror.put(event.data.object, observedAt);
+          const ctx = { sourceEvent: event.type, inboxEventId: stored.id };
+          if (!newest && !this.api.enabled) {
+            // An older version than the mirror's: its snapshot is stale, but it still carries what
+            // this version saw (a paid period, a trial, an account link) into the order-free
+            // aggregates, so the final state does not depend on delivery order.
+            await this.applyVersion(sub, observedAt, ctx);
+          }
+          const result = await this.refresh(sub.id, ctx);
           if (!result.applied) throw new NotYetKnownError(result.note);
           return { kind: 'processed', note: result.note };
         }
@@ -251,13 +255,24 @@ export class StripeInboxHandler implements InboxHandler, OnModuleInit {
         (scheduleVersion?.data as unknown as Stripe.SubscriptionSchedule | undefined) ?? null;
       observedAt = combinedObservedAt([version.observedAt, scheduleVersion?.observedAt ?? null]);
     }
+    return this.applyVersion(subscription, observedAt!, ctx, schedule);
+  }
+
+  /** Builds the snapshot of one subscription version (with its schedule) and applies it. */
+  private async applyVersion(
+    subscription: Stripe.Subscription,
+    observedAt: Date,
+    ctx: RefreshContext,
+    schedule: Stripe.SubscriptionSchedule | null = null,
+  ): Promise<RefreshResult> {
+    const subscriptionId = subscription.id;
     const priceKeys = await this.phasePriceKeys(schedule);
     const accountId = await this.accountOf(subscription);
     const paymentFingerprint = await this.fingerprintOf(subscription);
 
     const built = buildStripeSnapshot({
       subscription,
-      observedAt: observedAt!,
+      observedAt,
       accountId,
       sourceEvent: ctx.sourceEvent,
       resolveProduct: this.resolveProduct,
