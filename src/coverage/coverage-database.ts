@@ -43,6 +43,13 @@ export class CoverageDatabase implements SqlRunner {
   async transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // The pool stops listening for a checked-out client's errors: a connection that drops
+    // between two statements would emit an 'error' nobody hears, an uncaught exception that ends
+    // the process. Listen while it is ours; the next statement fails and the client is discarded.
+    const onError = (err: Error): void => {
+      broken ??= err;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await work({
@@ -52,12 +59,13 @@ export class CoverageDatabase implements SqlRunner {
       await client.query('COMMIT');
       return result;
     } catch (e) {
-      broken = await client.query('ROLLBACK').then(
+      broken ??= await client.query('ROLLBACK').then(
         () => undefined,
         (err: unknown) => (err instanceof Error ? err : new Error('rollback failed')),
       );
       throw e;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }
