@@ -329,12 +329,6 @@ describe('webhooks survive SIGKILL at any moment', () => {
  * two runs; what the store said does not.
  */
 const OBSERVATION_TIME = /\.(observedAt|firstObservedAt|accountObservedAt|sourceEvent)$/;
-/**
- * Known order dependence of the Stripe handler (see stripe-delivery-order.e2e-spec.ts, marked
- * failing until fixed): `hadPaidPeriod` can differ between delivery orders. Everything else,
- * and every account's entitlement answer, must match.
- */
-const KNOWN_ORDER_DEPENDENT = /^stripe:.*\.state\.hadPaidPeriod$/;
 
 /** Where two lists of stored subscriptions differ, as `subscription: path` lines. */
 function differences(a: Record<string, unknown>[], b: Record<string, unknown>[]): string[] {
@@ -343,7 +337,7 @@ function differences(a: Record<string, unknown>[], b: Record<string, unknown>[])
   const right = new Map(b.map((r) => [key(r), r]));
   const out: string[] = [];
   const walk = (id: string, path: string, x: unknown, y: unknown) => {
-    if (OBSERVATION_TIME.test(path) || KNOWN_ORDER_DEPENDENT.test(`${id}${path}`)) return;
+    if (OBSERVATION_TIME.test(path)) return;
     if (x !== null && y !== null && typeof x === 'object' && typeof y === 'object') {
       for (const k of new Set([...Object.keys(x), ...Object.keys(y)])) {
         walk(
