@@ -98,7 +98,7 @@ export interface CoverageConfig {
   leaseSeconds: { image: number; video: number; audio: number; llm: number; agent: number };
   /** Retry-After of a 429 at the concurrency limit. */
   retryAfterSeconds: number;
-  /** Per-instance entitlement cache (invalidated by LISTEN entitlement_changed). */
+  /** Per-instance entitlement and counters caches of the coverage check (invalidated by LISTEN). */
   cacheTtlMs: number;
   cacheMaxEntries: number;
 }

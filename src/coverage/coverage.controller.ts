@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Param, Post, Res, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiConflictResponse,
@@ -14,7 +14,6 @@ import type { FastifyReply } from 'fastify';
 import { RequireScopes } from '../common/auth/require-scopes.decorator';
 import { CoverageGuard } from './coverage.guard';
 import { CoverageService } from './coverage.service';
-import type { CoverageOutcome } from './coverage.types';
 import {
   CoverageDecisionDto,
   FinishResponseDto,
@@ -36,22 +35,18 @@ export class CoverageController {
     private readonly coverage: CoverageService,
     private readonly admission: JobAdmissionService,
     private readonly leases: JobLeaseService,
+    private readonly guard: CoverageGuard,
   ) {}
 
   @Post('coverage')
-  @UseInterceptors(CoverageGuard)
   @ApiOperation({ summary: 'Is this job covered, at what priority (decision only, no slot)' })
   @ApiOkResponse({ type: CoverageDecisionDto })
   @ApiUnprocessableEntityResponse({ description: 'unknown_model' })
-  check(
-    @Body() body: CoverageRequestDto,
-    @Res() _reply: FastifyReply,
-  ): Promise<CoverageOutcome<CoverageDecisionDto>> {
-    return this.coverage.check(body);
+  async check(@Body() body: CoverageRequestDto, @Res() reply: FastifyReply): Promise<void> {
+    this.guard.send(reply, await this.coverage.check(body));
   }
 
   @Post('jobs')
-  @UseInterceptors(CoverageGuard)
   @ApiOperation({ summary: 'Admit a job: the decision plus a lease (idempotent by jobId)' })
   @ApiCreatedResponse({ type: JobDecisionDto, description: 'Covered: a slot is held.' })
   @ApiOkResponse({ type: JobDecisionDto, description: 'Not covered: pay with the fallback.' })
@@ -61,11 +56,8 @@ export class CoverageController {
   })
   @ApiUnprocessableEntityResponse({ description: 'unknown_model' })
   @ApiConflictResponse({ description: 'job_id_conflict: the jobId was used for another request' })
-  admit(
-    @Body() body: JobRequestDto,
-    @Res() _reply: FastifyReply,
-  ): Promise<CoverageOutcome<JobDecisionDto>> {
-    return this.admission.admit(body);
+  async admit(@Body() body: JobRequestDto, @Res() reply: FastifyReply): Promise<void> {
+    this.guard.send(reply, await this.admission.admit(body));
   }
 
   @Post('jobs/:jobId/heartbeat')
