@@ -34,7 +34,7 @@ export interface CountersRow {
  * holding a live lease (`lease_expires_at` after now) by class, their render-Spark and their
  * earliest expiry.
  */
-const COUNTER_COLUMNS = `
+export const COUNTER_COLUMNS = `
   (SELECT json_build_object(
             'renderSpark', u.render_spark::float8,
             'completedJobs', u.completed_jobs,
@@ -49,7 +49,8 @@ const COUNTER_COLUMNS = `
   r.spark AS "runningSpark",
   r.first_expiry AS "nextExpiry"`;
 
-const LIVE_LEASES = `
+/** The `FROM` of a statement with `COUNTER_COLUMNS`. */
+export const LIVE_LEASES = `
   (SELECT json_object_agg(g.job_class, g.n) AS running,
           coalesce(sum(g.spark), 0)::float8 AS spark,
           min(g.first_expiry) AS first_expiry
@@ -64,30 +65,7 @@ const COUNTERS: SqlStatement = {
   text: `SELECT ${COUNTER_COLUMNS} FROM ${LIVE_LEASES}`,
 };
 
-/**
- * The admission's read under the account lock, in one round trip: the answer already stored for
- * `$5` (the jobId), the counters, and, in passing, the account's expired leases marked timed out
- * (they are not counted either way: counting only takes leases live at now).
- */
-export const ADMISSION_READ: SqlStatement = {
-  name: 'coverage_admission_read_v1',
-  text: `
-WITH timed_out AS (
-  UPDATE job_leases SET status = 'timed_out', finished_at = lease_expires_at
-   WHERE account_id = $1 AND status = 'running' AND lease_expires_at <= $3::timestamptz
-  RETURNING 1)
-SELECT
-  (SELECT json_build_object(
-            'account_id', s.account_id,
-            'request_hash', s.request_hash,
-            'http_status', s.http_status,
-            'decision', s.decision)
-     FROM job_leases s WHERE s.job_id = $5) AS "stored",
-  ${COUNTER_COLUMNS}
-FROM ${LIVE_LEASES}`,
-};
-
-/** The parameters of `COUNTERS` (and the first four of `ADMISSION_READ`). */
+/** The parameters of `COUNTER_COLUMNS` (`$1` to `$4`). */
 export function counterParams(accountId: string, now: Date, withTrialTotal: boolean): unknown[] {
   return [accountId, utcDay(now), now, withTrialTotal];
 }

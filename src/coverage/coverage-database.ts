@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 
@@ -39,8 +39,15 @@ export class CoverageDatabase implements SqlRunner {
   /**
    * Runs `work` in one transaction on one connection: committed when it returns, rolled back when
    * it throws. A connection that failed (or could not even roll back) is discarded, not pooled.
+   *
+   * `opening`, when given, is a statement sent in the same round trip as the BEGIN (a simple
+   * query, so its values are escaped literals: `literal` escapes one); `work` learns whether it
+   * returned rows (a lock it took, typically).
    */
-  async transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+  async transaction<T>(
+    work: (tx: SqlRunner, openedWithRows: boolean) => Promise<T>,
+    opening?: (literal: (value: string) => string) => string,
+  ): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     // The pool stops listening for a checked-out client's errors: a connection that drops
@@ -51,11 +58,21 @@ export class CoverageDatabase implements SqlRunner {
     };
     client.on('error', onError);
     try {
-      await client.query('BEGIN');
-      const result = await work({
-        query: <R>(statement: SqlStatement | string, values: unknown[] = []) =>
-          run<R>(client, statement, values, this.prepared),
-      });
+      let openedWithRows = false;
+      if (opening === undefined) {
+        await client.query('BEGIN');
+      } else {
+        const text = `BEGIN; ${opening((value) => client.escapeLiteral(value))}`;
+        const results = (await client.query(text)) as unknown as QueryResult[];
+        openedWithRows = (results[results.length - 1]?.rows.length ?? 0) > 0;
+      }
+      const result = await work(
+        {
+          query: <R>(statement: SqlStatement | string, values: unknown[] = []) =>
+            run<R>(client, statement, values, this.prepared),
+        },
+        openedWithRows,
+      );
       await client.query('COMMIT');
       return result;
     } catch (e) {

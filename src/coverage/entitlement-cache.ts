@@ -4,9 +4,24 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { AccountEntitlement } from '../entitlements/domain';
 import { MetricsService } from '../metrics/metrics.service';
 
+/** An account's entitlement rows as admission reads them under its lock (see `ENTITLEMENT_COLUMNS`). */
+export interface EntitlementRow {
+  /** The stored subscription states of the account (JSON), in a stable order. */
+  subscriptions: unknown[];
+  suspended: boolean;
+}
+
 /** Where entitlements come from (the entitlement persistence); the cache sits in front of it. */
 export abstract class EntitlementSource {
   abstract getAccountEntitlement(accountId: string, now: Date): Promise<AccountEntitlement>;
+
+  /**
+   * Set by the database source: the entitlement derived from the rows admission reads in its
+   * locked statement, which spares it separate reads. Other sources leave it null and admission
+   * asks `getAccountEntitlement` first.
+   */
+  readonly fromRow:
+    ((row: EntitlementRow, accountId: string, now: Date) => AccountEntitlement) | null = null;
 }
 
 interface Entry {

@@ -8,10 +8,11 @@ import type { AccountEntitlement } from '../entitlements/domain';
 import { MetricsService } from '../metrics/metrics.service';
 import { coverageError, CoverageErrorCode } from './coverage-errors';
 import {
-  ADMISSION_READ,
+  COUNTER_COLUMNS,
   COUNTERS_CHANGED_CHANNEL,
   counterParams,
   countersFromRow,
+  LIVE_LEASES,
   type CountersRow,
 } from './coverage-counters';
 import { CoverageCountersCache } from './coverage-counters-cache';
@@ -22,7 +23,8 @@ import type { CoverageOutcome } from './coverage.types';
 import type { CoverageDecision, CoveragePolicy } from './domain';
 import { toDecisionBody, type JobDecisionDto } from './dto/coverage-decision.dto';
 import { jobParameters, type JobRequestDto } from './dto/job-request.dto';
-import { EntitlementCache } from './entitlement-cache';
+import { EntitlementCache, EntitlementSource, type EntitlementRow } from './entitlement-cache';
+import { ENTITLEMENT_COLUMNS } from './entitlement-source.provider';
 
 interface StoredAnswer {
   account_id: string;
@@ -33,8 +35,8 @@ interface StoredAnswer {
 
 const UNIQUE_VIOLATION = '23505';
 
-/** The row of `ADMISSION_READ`: the counters, and the answer already stored for the jobId. */
-interface AdmissionReadRow extends CountersRow {
+/** The row of `ADMISSION_READ`. */
+interface AdmissionReadRow extends CountersRow, EntitlementRow {
   stored: StoredAnswer | null;
 }
 
@@ -47,6 +49,31 @@ interface Admitted {
 const LOCK_ACCOUNT: SqlStatement = {
   name: 'coverage_admission_lock_v1',
   text: `SELECT account_id FROM coverage_admission_locks WHERE account_id = $1 FOR UPDATE`,
+};
+
+/**
+ * Everything admission reads under the account lock, in one round trip: the answer already
+ * stored for `$5` (the jobId), the account's entitlement rows, and its counters; in passing its
+ * expired leases are marked timed out (they are not counted either way: counting only takes
+ * leases live at now).
+ */
+const ADMISSION_READ: SqlStatement = {
+  name: 'coverage_admission_read_v2',
+  text: `
+WITH timed_out AS (
+  UPDATE job_leases SET status = 'timed_out', finished_at = lease_expires_at
+   WHERE account_id = $1 AND status = 'running' AND lease_expires_at <= $3::timestamptz
+  RETURNING 1)
+SELECT
+  (SELECT json_build_object(
+            'account_id', s.account_id,
+            'request_hash', s.request_hash,
+            'http_status', s.http_status,
+            'decision', s.decision)
+     FROM job_leases s WHERE s.job_id = $5) AS "stored",
+  ${ENTITLEMENT_COLUMNS},
+  ${COUNTER_COLUMNS}
+FROM ${LIVE_LEASES}`,
 };
 
 /** The lease, and in the same statement the announcement of the counters' change when covered. */
@@ -70,12 +97,15 @@ const STORED_ANSWER: SqlStatement = {
 /**
  * `POST /v1/jobs`: the decision plus a lease, atomic per account in Postgres.
  *
- * One short transaction per admission, four round trips: BEGIN; lock the account's admission row
- * (`FOR UPDATE`: the admissions of one account take turns in every instance); in one statement
- * read the answer already stored for the jobId, the account's live covered leases and today's
- * usage (timing out its expired leases in passing); decide; insert the lease (announcing the
- * counters' change in the same statement) and COMMIT. The cap is never exceeded whatever the
- * number of parallel requests and instances; other accounts never wait.
+ * One short transaction per admission, four round trips: BEGIN with the lock of the account's
+ * admission row (`FOR UPDATE`: the admissions of one account take turns in every instance); in
+ * one statement read the answer already stored for the jobId, the account's entitlement rows, its
+ * live covered leases and today's usage (timing out its expired leases in passing); decide; insert
+ * the lease (announcing the counters' change in the same statement); COMMIT. The cap is never
+ * exceeded whatever the number of parallel requests and instances; other accounts never wait.
+ *
+ * Admission is authoritative: the entitlement is read under the lock, never from the cache (with
+ * a source that cannot derive it from those rows, it is read fresh just before).
  *
  * Idempotent by `jobId`: the first answer (201 or 200) is stored with the lease and replayed to a
  * retry; a 429 stores nothing (the retry is the point of it), and a `jobId` reused for another
@@ -89,6 +119,7 @@ export class JobAdmissionService {
   constructor(
     private readonly catalog: Catalog,
     private readonly entitlements: EntitlementCache,
+    private readonly source: EntitlementSource,
     private readonly counters: CoverageCountersCache,
     private readonly db: CoverageDatabase,
     private readonly clock: Clock,
@@ -107,13 +138,13 @@ export class JobAdmissionService {
     const model = requireModel(this.catalog, dto.modelId);
     const hash = requestHash(dto);
     const now = this.clock.now();
-    // Admission is authoritative: the entitlement is read fresh, never from the cache. (A retry
-    // of an admitted job finds its stored answer under the lock and is replayed.)
-    const entitlement = await this.entitlements.fresh(dto.accountId, now);
+    const read =
+      this.source.fromRow === null ? await this.entitlements.fresh(dto.accountId, now) : null;
     let result: Admitted | StoredAnswer;
     try {
-      result = await this.db.transaction((tx) =>
-        this.admitLocked(tx, dto, model, entitlement, hash, now),
+      result = await this.db.transaction(
+        (tx, locked) => this.admitLocked(tx, locked, dto, model, read, hash, now),
+        (literal) => lockSql(literal(dto.accountId)),
       );
     } catch (e) {
       // The same jobId admitted at the same moment for another account: answer as a retry would.
@@ -130,18 +161,20 @@ export class JobAdmissionService {
 
   private async admitLocked(
     tx: SqlRunner,
+    locked: boolean,
     dto: JobRequestDto,
     model: ModelDefinition,
-    entitlement: AccountEntitlement,
+    read: AccountEntitlement | null,
     hash: string,
     now: Date,
   ): Promise<Admitted | StoredAnswer> {
-    await lockAccount(tx, dto.accountId);
+    if (!locked) await createLock(tx, dto.accountId);
     const [row] = await tx.query<AdmissionReadRow>(ADMISSION_READ, [
-      ...counterParams(dto.accountId, now, entitlement.isTrial),
+      ...counterParams(dto.accountId, now, read?.isTrial ?? true),
       dto.jobId,
     ]);
     if (row.stored !== null) return row.stored;
+    const entitlement = read ?? this.source.fromRow!(row, dto.accountId, now);
     const counters = countersFromRow(row);
     const decision = decide({
       entitlement,
@@ -210,10 +243,16 @@ export class JobAdmissionService {
   }
 }
 
-/** Takes the account's admission lock for the rest of the transaction (creating its row once). */
-async function lockAccount(tx: SqlRunner, accountId: string): Promise<void> {
-  const rows = await tx.query(LOCK_ACCOUNT, [accountId]);
-  if (rows.length > 0) return;
+/**
+ * The account's admission lock, taken for the rest of the transaction by the statement sent with
+ * its BEGIN (`literal` is the account id as an escaped SQL literal).
+ */
+function lockSql(literal: string): string {
+  return `SELECT account_id FROM coverage_admission_locks WHERE account_id = ${literal} FOR UPDATE`;
+}
+
+/** The account's first admission: creates its lock row, then takes the lock. */
+async function createLock(tx: SqlRunner, accountId: string): Promise<void> {
   await tx.query(
     `INSERT INTO coverage_admission_locks (account_id) VALUES ($1) ON CONFLICT (account_id) DO NOTHING`,
     [accountId],

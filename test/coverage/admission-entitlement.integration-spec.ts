@@ -1,0 +1,100 @@
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { AccountsService } from '../../src/accounts/accounts.service';
+import { EntitlementSource, type EntitlementRow } from '../../src/coverage/entitlement-cache';
+import { ENTITLEMENT_COLUMNS } from '../../src/coverage/entitlement-source.provider';
+import type { PlanId, PrimaryState } from '../../src/entitlements/domain';
+import { EntitlementService } from '../../src/entitlements/entitlement.service';
+import { createTestApp, type TestApp } from '../support/test-app';
+import { bearer } from '../support/test-keys';
+import { snapshot } from './entitlement.builders';
+
+type Kind = PrimaryState | 'no_subscription' | 'suspended' | 'two_subscriptions';
+
+const KINDS: readonly (readonly [Kind, PlanId])[] = [
+  ['active', 'unlimited'],
+  ['active', 'unlimited_pro'],
+  ['trial', 'unlimited'],
+  ['past_due', 'unlimited'],
+  ['paused', 'unlimited_pro'],
+  ['expired', 'unlimited'],
+  ['revoked', 'unlimited'],
+  ['incomplete', 'unlimited'],
+  ['no_subscription', 'unlimited'],
+  ['suspended', 'unlimited_pro'],
+  ['two_subscriptions', 'unlimited'],
+];
+
+let seq = 0;
+
+/**
+ * Admission derives the entitlement from the rows it reads under its lock; the coverage check
+ * (through its cache) asks the entitlement persistence. Both must see the same entitlement.
+ */
+describe('admission reads the same entitlement as the entitlement persistence', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  async function account(kind: Kind, plan: PlanId): Promise<string> {
+    const accountId = `ent_${kind}_${Date.now().toString(36)}_${++seq}`;
+    const now = new Date();
+    const observedAt = new Date(now.getTime() - 60_000);
+    const entitlements = t.app.get(EntitlementService);
+    if (kind === 'no_subscription') return accountId;
+    const status = kind === 'suspended' || kind === 'two_subscriptions' ? 'active' : kind;
+    await entitlements.apply(snapshot(now, { accountId, status, plan, observedAt }));
+    if (kind === 'two_subscriptions') {
+      await entitlements.apply({
+        ...snapshot(now, { accountId, status: 'trial', plan: 'unlimited_pro', observedAt }),
+        store: 'google',
+        storeSubscriptionId: `gpa_${accountId}`,
+        productId: 'unlimited_pro_monthly',
+      });
+    }
+    if (kind === 'suspended') {
+      await t.app.get(AccountsService).suspend(accountId, 'chargeback', 'chargeback');
+    }
+    return accountId;
+  }
+
+  it.each(KINDS)(
+    '%s on %s: the derivation from the locked rows equals the persistence’s',
+    async (kind, plan) => {
+      const accountId = await account(kind, plan);
+      const now = new Date();
+      const source = t.app.get(EntitlementSource);
+      expect(source.fromRow).not.toBeNull();
+      const [row] = (await t.app
+        .get(DataSource)
+        .query(`SELECT ${ENTITLEMENT_COLUMNS}`, [accountId])) as EntitlementRow[];
+      expect(source.fromRow!(row, accountId, now)).toEqual(
+        await t.app.get(EntitlementService).getAccountEntitlement(accountId, now),
+      );
+    },
+  );
+
+  it.each(KINDS)(
+    '%s on %s: a job is admitted on the entitlement the check answers with',
+    async (kind, plan) => {
+      const accountId = await account(kind, plan);
+      const send = (path: string, body: object) =>
+        request(t.server).post(path).set('authorization', bearer('gateway')).send(body);
+      const check = await send('/v1/coverage', { accountId, modelId: 'sdxl-1024' }).expect(200);
+      const admitted = await send('/v1/jobs', {
+        accountId,
+        modelId: 'sdxl-1024',
+        jobId: `job_${accountId}`,
+      });
+      expect(admitted.status).toBe(check.body.covered ? 201 : 200);
+      const { jobId, leaseExpiresAt, ...decision } = admitted.body as Record<string, unknown>;
+      expect(jobId).toBe(`job_${accountId}`);
+      expect(leaseExpiresAt === null).toBe(!check.body.covered);
+      expect(decision).toEqual(check.body);
+    },
+  );
+});
