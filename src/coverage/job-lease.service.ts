@@ -50,10 +50,16 @@ const LOCK_LEASE: SqlStatement = {
   text: `${FIND_LEASE.text} FOR UPDATE`,
 };
 
+/**
+ * A heartbeat in one statement: a running job's live lease is extended to now plus its class's
+ * lease (`$3`: seconds by class, as JSON), never shortened. Anything else matches no row.
+ */
 const EXTEND_LEASE: SqlStatement = {
-  name: 'coverage_lease_extend_v1',
-  text: `UPDATE job_leases SET lease_expires_at = GREATEST(lease_expires_at, $2)
-          WHERE job_id = $1 AND status = 'running' AND lease_expires_at > $3
+  name: 'coverage_lease_extend_v2',
+  text: `UPDATE job_leases
+            SET lease_expires_at = GREATEST(lease_expires_at,
+                  $2::timestamptz + ($3::jsonb ->> job_class)::int * interval '1 second')
+          WHERE job_id = $1 AND status = 'running' AND lease_expires_at > $2::timestamptz
           RETURNING lease_expires_at`,
 };
 
@@ -102,6 +108,7 @@ SELECT f.account_id, f.covered, f.render_spark, f.counted_day IS NOT NULL AS cou
 @Injectable()
 export class JobLeaseService {
   private readonly outcomes;
+  private readonly leaseSecondsJson: string;
 
   constructor(
     private readonly db: CoverageDatabase,
@@ -114,23 +121,20 @@ export class JobLeaseService {
       'outcome',
       'covered',
     ]);
+    this.leaseSecondsJson = JSON.stringify(config.coverage.leaseSeconds);
   }
 
   async heartbeat(jobId: string): Promise<HeartbeatResponseDto> {
     const now = this.clock.now();
-    const row = await this.find(this.db, jobId, false);
-    if (row === null) throw coverageError(CoverageErrorCode.JobNotFound);
-    if (row.status !== 'running') throw coverageError(CoverageErrorCode.JobFinished);
-    const extended = new Date(
-      now.getTime() + this.config.coverage.leaseSeconds[row.job_class] * 1000,
-    );
     const [updated] = await this.db.query<{ lease_expires_at: Date }>(EXTEND_LEASE, [
       jobId,
-      extended,
       now,
+      this.leaseSecondsJson,
     ]);
     if (updated === undefined) {
-      if (await this.timeOutIfExpired(jobId, now)) {
+      const row = await this.find(this.db, jobId, false);
+      if (row === null) throw coverageError(CoverageErrorCode.JobNotFound);
+      if (row.status === 'running' && (await this.timeOutIfExpired(jobId, now))) {
         throw coverageError(CoverageErrorCode.LeaseExpired);
       }
       throw coverageError(CoverageErrorCode.JobFinished);
