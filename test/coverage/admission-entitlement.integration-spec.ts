@@ -28,8 +28,9 @@ const KINDS: readonly (readonly [Kind, PlanId])[] = [
 let seq = 0;
 
 /**
- * Admission derives the entitlement from the rows it reads under its lock; the coverage check
- * (through its cache) asks the entitlement persistence. Both must see the same entitlement.
+ * The coverage module derives entitlements from the entitlement persistence's rows (admission
+ * within its locked statement, the cache in one statement of its own): always the answer
+ * `EntitlementService.getAccountEntitlement` gives.
  */
 describe('admission reads the same entitlement as the entitlement persistence', () => {
   let t: TestApp;
@@ -63,7 +64,7 @@ describe('admission reads the same entitlement as the entitlement persistence', 
   }
 
   it.each(KINDS)(
-    '%s on %s: the derivation from the locked rows equals the persistence’s',
+    '%s on %s: the derivation from the rows equals the persistence’s',
     async (kind, plan) => {
       const accountId = await account(kind, plan);
       const now = new Date();
@@ -72,9 +73,9 @@ describe('admission reads the same entitlement as the entitlement persistence', 
       const [row] = (await t.app
         .get(DataSource)
         .query(`SELECT ${ENTITLEMENT_COLUMNS}`, [accountId])) as EntitlementRow[];
-      expect(source.fromRow!(row, accountId, now)).toEqual(
-        await t.app.get(EntitlementService).getAccountEntitlement(accountId, now),
-      );
+      const persisted = await t.app.get(EntitlementService).getAccountEntitlement(accountId, now);
+      expect(source.fromRow!(row, accountId, now)).toEqual(persisted);
+      expect(await source.getAccountEntitlement(accountId, now)).toEqual(persisted);
     },
   );
 
