@@ -183,6 +183,30 @@ describe('CoverageCountersCache', () => {
     expect(source.reads).toBe(1);
   });
 
+  it('keeps a read made elsewhere unless its account was invalidated or the cache flushed meanwhile', async () => {
+    const { source, cache, lookups } = setup();
+    const counters = await new ScriptedSource().read();
+
+    const kept = cache.track('a');
+    kept.keep(counters, NOW);
+    kept.end();
+    expect(cache.peek('a', NOW)).toBe(counters);
+
+    const overtaken = cache.track('b');
+    cache.invalidate('b');
+    overtaken.keep(counters, NOW);
+    overtaken.end();
+    const flushed = cache.track('c');
+    cache.flush();
+    flushed.keep(counters, NOW);
+    flushed.end();
+    expect(cache.peek('b', NOW)).toBeUndefined();
+    expect(cache.peek('c', NOW)).toBeUndefined();
+    expect(await lookups('hit')).toBe(1);
+    expect(await lookups('miss')).toBe(2);
+    expect(source.reads).toBe(0);
+  });
+
   it('keeps at most the configured number of entries', async () => {
     const { source, cache } = setup({ COVERAGE_CACHE_MAX_ENTRIES: '2' });
     for (const id of ['a', 'b', 'c']) await cache.get(id, NOW);

@@ -24,6 +24,12 @@ interface Read {
   readAtMs: number;
 }
 
+/** A read of the counters made outside the cache (see `CoverageCountersCache.track`). */
+export interface TrackedRead {
+  keep(counters: CoverageCounters, now: Date): void;
+  end(): void;
+}
+
 /** The reads of one account in flight, and how many invalidations they have seen. */
 interface AccountReads {
   generation: number;
@@ -74,9 +80,14 @@ export class CoverageCountersCache {
 
   /** The counters at `now`, from memory when safe. */
   async get(accountId: string, now: Date): Promise<CoverageCounters> {
+    return this.peek(accountId, now) ?? this.fetch(accountId, now);
+  }
+
+  /** The counters at `now` when memory has them and may serve them (a lookup, counted); else undefined. */
+  peek(accountId: string, now: Date): CoverageCounters | undefined {
     if (!this.enabled()) {
       this.lookups.inc({ result: 'bypass' });
-      return this.source.read(accountId, now);
+      return undefined;
     }
     const entry = this.entries.get(accountId);
     if (entry !== undefined && this.usable(entry, now.getTime())) {
@@ -84,6 +95,37 @@ export class CoverageCountersCache {
       return entry.counters;
     }
     this.lookups.inc({ result: 'miss' });
+    return undefined;
+  }
+
+  /**
+   * For a read made elsewhere (with the entitlement, in one statement): `track` before it starts;
+   * `keep` its result (kept unless an invalidation of the account or a flush came in between);
+   * `end` when done, whatever happened.
+   */
+  track(accountId: string): TrackedRead {
+    const reads = this.readsOf(accountId);
+    const generation = reads.generation;
+    const epoch = this.epoch;
+    reads.inFlight++;
+    let ended = false;
+    return {
+      keep: (counters, now) => {
+        if (!ended && reads.generation === generation && this.epoch === epoch) {
+          this.store(accountId, counters, now);
+        }
+      },
+      end: () => {
+        if (ended) return;
+        ended = true;
+        this.endRead(accountId, reads);
+      },
+    };
+  }
+
+  /** After a miss: joins a read of the account in flight, or reads (and remembers). */
+  async fetch(accountId: string, now: Date): Promise<CoverageCounters> {
+    if (!this.enabled()) return this.source.read(accountId, now);
     const joinable = this.reads.get(accountId)?.joinable;
     if (joinable != null && joinable.readAtMs <= now.getTime()) {
       // Concurrent misses of one account share a read no invalidation has overtaken.
@@ -134,12 +176,21 @@ export class CoverageCountersCache {
     );
   }
 
-  private async read(accountId: string, now: Date): Promise<CoverageCounters> {
+  private readsOf(accountId: string): AccountReads {
     let reads = this.reads.get(accountId);
     if (reads === undefined) {
       reads = { generation: 0, inFlight: 0, joinable: null };
       this.reads.set(accountId, reads);
     }
+    return reads;
+  }
+
+  private endRead(accountId: string, reads: AccountReads): void {
+    if (--reads.inFlight === 0 && this.reads.get(accountId) === reads) this.reads.delete(accountId);
+  }
+
+  private async read(accountId: string, now: Date): Promise<CoverageCounters> {
+    const reads = this.readsOf(accountId);
     const generation = reads.generation;
     const epoch = this.epoch;
     const read: Read = { promise: this.source.read(accountId, now), readAtMs: now.getTime() };
@@ -153,7 +204,7 @@ export class CoverageCountersCache {
       return counters;
     } finally {
       if (reads.joinable === read) reads.joinable = null;
-      if (--reads.inFlight === 0) this.reads.delete(accountId);
+      this.endRead(accountId, reads);
     }
   }
 

@@ -5,8 +5,18 @@ import type { ModelDefinition } from '../catalog/catalog.types';
 import { JobParameterError } from '../catalog/spark-estimator';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import type { AccountEntitlement } from '../entitlements/domain';
 import { MetricsService } from '../metrics/metrics.service';
+import {
+  COUNTER_COLUMNS,
+  counterParams,
+  countersFromRow,
+  LIVE_LEASES,
+  type CountersRow,
+  type CoverageCounters,
+} from './coverage-counters';
 import { CoverageCountersCache } from './coverage-counters-cache';
+import { CoverageDatabase, type SqlStatement } from './coverage-database';
 import { coveragePolicyFrom } from './coverage-policy.provider';
 import type { CoverageOutcome } from './coverage.types';
 import {
@@ -17,11 +27,19 @@ import {
 } from './domain';
 import { jobParameters, type CoverageRequestDto } from './dto/job-request.dto';
 import { toDecisionBody, type CoverageDecisionDto } from './dto/coverage-decision.dto';
-import { EntitlementCache } from './entitlement-cache';
+import { EntitlementCache, EntitlementSource, type EntitlementRow } from './entitlement-cache';
+import { ENTITLEMENT_COLUMNS } from './entitlement-source.provider';
+
+/** Both caches missed: the entitlement rows and the counters in one round trip. */
+const CHECK_READ: SqlStatement = {
+  name: 'coverage_check_read_v1',
+  text: `SELECT ${ENTITLEMENT_COLUMNS}, ${COUNTER_COLUMNS} FROM ${LIVE_LEASES}`,
+};
 
 /**
  * `POST /v1/coverage`: the decision only; no slot is taken. The entitlement and the counters come
- * from the per-instance caches (read in parallel on a miss); admission stays the authority.
+ * from the per-instance caches; when both miss they are read together in one statement (and
+ * offered to both caches), when one misses it alone is read. Admission stays the authority.
  */
 @Injectable()
 export class CoverageService {
@@ -32,6 +50,8 @@ export class CoverageService {
     private readonly catalog: Catalog,
     private readonly entitlements: EntitlementCache,
     private readonly counters: CoverageCountersCache,
+    private readonly source: EntitlementSource,
+    private readonly db: CoverageDatabase,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) config: AppConfig,
     metrics: MetricsService,
@@ -47,10 +67,7 @@ export class CoverageService {
   async check(dto: CoverageRequestDto): Promise<CoverageOutcome<CoverageDecisionDto>> {
     const now = this.clock.now();
     const model = requireModel(this.catalog, dto.modelId);
-    const [entitlement, counters] = await Promise.all([
-      this.entitlements.get(dto.accountId, now),
-      this.counters.get(dto.accountId, now),
-    ]);
+    const { entitlement, counters } = await this.lookUp(dto.accountId, now);
     const decision = decide({
       entitlement,
       model,
@@ -65,6 +82,45 @@ export class CoverageService {
     });
     this.decisions.inc({ endpoint: 'coverage', reason: decision.reason });
     return { status: 200, body: toDecisionBody(decision) };
+  }
+
+  private async lookUp(
+    accountId: string,
+    now: Date,
+  ): Promise<{ entitlement: AccountEntitlement; counters: CoverageCounters }> {
+    const entitlement = this.entitlements.peek(accountId, now);
+    const counters = this.counters.peek(accountId, now);
+    if (entitlement !== undefined && counters !== undefined) return { entitlement, counters };
+    if (entitlement === undefined && counters === undefined && this.source.fromRow !== null) {
+      return this.readBoth(accountId, now, this.source.fromRow);
+    }
+    const [e, c] = await Promise.all([
+      entitlement ?? this.entitlements.fetch(accountId, now),
+      counters ?? this.counters.fetch(accountId, now),
+    ]);
+    return { entitlement: e, counters: c };
+  }
+
+  private async readBoth(
+    accountId: string,
+    now: Date,
+    fromRow: NonNullable<EntitlementSource['fromRow']>,
+  ): Promise<{ entitlement: AccountEntitlement; counters: CoverageCounters }> {
+    const trackedEntitlement = this.entitlements.track();
+    const trackedCounters = this.counters.track(accountId);
+    try {
+      const [row] = await this.db.query<EntitlementRow & CountersRow>(
+        CHECK_READ,
+        counterParams(accountId, now, true),
+      );
+      const entitlement = fromRow(row, accountId, now);
+      const counters = countersFromRow(row);
+      this.entitlements.remember(accountId, entitlement, trackedEntitlement);
+      trackedCounters.keep(counters, now);
+      return { entitlement, counters };
+    } finally {
+      trackedCounters.end();
+    }
   }
 }
 

@@ -105,6 +105,19 @@ describe('EntitlementCache', () => {
     expect((await cache.get('a', NOW)).state).toBe('revoked');
   });
 
+  it('keeps a read made elsewhere unless an invalidation came in meanwhile', async () => {
+    const { source, cache } = setup();
+    const value = await new ScriptedSource().getAccountEntitlement('a', NOW);
+    cache.remember('a', value, cache.track());
+    expect(cache.peek('a', NOW)).toBe(value);
+
+    const tracked = cache.track();
+    cache.invalidate('x');
+    cache.remember('b', value, tracked);
+    expect(cache.peek('b', NOW)).toBeUndefined();
+    expect(source.reads).toBe(0);
+  });
+
   it('keeps at most the configured number of entries', async () => {
     const { source, cache } = setup({ COVERAGE_CACHE_MAX_ENTRIES: '2' });
     for (const id of ['a', 'b', 'c']) await cache.get(id, NOW);

@@ -72,6 +72,11 @@ export class EntitlementCache {
 
   /** The entitlement at `now`, from memory when safe. */
   async get(accountId: string, now: Date): Promise<AccountEntitlement> {
+    return this.peek(accountId, now) ?? this.fetch(accountId, now);
+  }
+
+  /** The entitlement at `now` when memory has it and may serve it (a lookup, counted); else undefined. */
+  peek(accountId: string, now: Date): AccountEntitlement | undefined {
     if (this.live && this.ttlMs > 0 && this.maxEntries > 0) {
       const entry = this.entries.get(accountId);
       if (entry !== undefined && this.usable(entry, now)) {
@@ -82,7 +87,19 @@ export class EntitlementCache {
     } else {
       this.lookups.inc({ result: 'bypass' });
     }
-    return this.load(accountId, now);
+    return undefined;
+  }
+
+  /**
+   * For a read made elsewhere (with the counters, in one statement): call before it starts, then
+   * hand its result to `remember`, which keeps it unless an invalidation came in between.
+   */
+  track(): number {
+    return this.invalidations;
+  }
+
+  remember(accountId: string, value: AccountEntitlement, tracked: number): void {
+    this.store(accountId, value, tracked);
   }
 
   /** Reads the entitlement from the source and remembers it (admission uses this: always fresh). */
@@ -123,8 +140,11 @@ export class EntitlementCache {
     return holdsAt(entry.value, now) && this.clock.now().getTime() - entry.storedAtMs < this.ttlMs;
   }
 
-  /** Concurrent misses of one account share one read (when its answer holds at their `now`). */
-  private async load(accountId: string, now: Date): Promise<AccountEntitlement> {
+  /**
+   * After a miss: reads and remembers. Concurrent misses of one account share one read (when its
+   * answer holds at their `now`).
+   */
+  async fetch(accountId: string, now: Date): Promise<AccountEntitlement> {
     const pending = this.loading.get(accountId);
     // A read started before an invalidation may return the old state: do not join it.
     if (pending !== undefined && pending.seen === this.invalidations) {
