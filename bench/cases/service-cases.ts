@@ -110,7 +110,7 @@ export function serviceCases(f: BenchFixtures): ServiceCase[] {
     {
       id: 'coverage',
       name: 'POST /v1/coverage',
-      note: 'varied accounts (all 10,000 seeded, every plan and state) and models (every catalog model, vendor ones included), 80% app, 20% API channel.',
+      note: 'varied accounts (all 10,000 seeded, every plan and state) and models (every catalog model, vendor ones included), 80% app, 20% API channel. Each account is asked about twice in the run, so most checks miss the per-instance entitlement and counters caches and read Postgres.',
       headers: gateway,
       unavailable: (ctx) => routeMissing(ctx, 'POST', '/v1/coverage', f.coverageBody(), gateway),
       requests: () => [
