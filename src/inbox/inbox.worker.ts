@@ -158,10 +158,12 @@ export class InboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
       if (stopWithLoop && !this.running) return handled;
       const claimed = await this.claim();
       if (claimed.length === 0) return handled;
-      for (const row of claimed) {
-        await this.process(row);
-        handled++;
-      }
+      // The batch runs concurrently: every claimed event starts now (so the attempt its claim
+      // charged is a real one), and one slow store call does not hold up the rest. Events of one
+      // subscription may run side by side: snapshots are applied under compare-and-set and the
+      // newest wins, so their order does not matter.
+      await Promise.all(claimed.map((row) => this.process(row)));
+      handled += claimed.length;
     }
   }
 
