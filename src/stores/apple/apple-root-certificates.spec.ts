@@ -1,8 +1,8 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppleTestCa } from '../../../test/fakes/apple/apple-test-ca';
+import { AppleTestCa, temporaryDir } from '../../../test/fakes/apple/apple-test-ca';
 import { ConfigError } from '../../config/app-config';
 import { BUNDLED_APPLE_ROOT_CERT_PATH, loadAppleRootCertificates } from './apple-root-certificates';
 
@@ -10,7 +10,7 @@ const APPLE_ROOT_CA_G3_SHA256 =
   '63:34:3A:BF:B8:9A:6A:03:EB:B5:7E:9B:3F:5F:A7:BE:7C:4F:5C:75:6F:30:17:B3:A8:C4:88:C3:65:3E:91:79';
 
 function tempFile(name: string, content: string | Buffer): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'apple-roots-')), name);
+  const path = join(temporaryDir('apple-roots-'), name);
   writeFileSync(path, content);
   return path;
 }

@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes, sign as signBytes, X509Certificate } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KJUR } from 'jsrsasign';
@@ -207,11 +207,26 @@ export class AppleTestCa {
     return new AppleTestSigner(this.root, intermediate, leaf);
   }
 
-  /** Writes the root to a new temporary file (PEM or DER) and returns its path. */
+  /** Writes the root to a new temporary file (PEM or DER) and returns its path (removed after the file's tests). */
   writeRoot(format: 'pem' | 'der' = 'pem'): string {
-    const dir = mkdtempSync(join(tmpdir(), 'apple-test-ca-'));
+    const dir = temporaryDir('apple-test-ca-');
     const path = join(dir, `root.${format === 'pem' ? 'pem' : 'cer'}`);
     writeFileSync(path, format === 'pem' ? this.root.pem : this.root.der);
     return path;
   }
+}
+
+const temporaryDirs: string[] = [];
+// Tests leave nothing behind: the folders made for one test file go when its tests are done.
+if (typeof afterAll === 'function') {
+  afterAll(() => {
+    for (const dir of temporaryDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+/** A new temporary folder, removed after the current test file. */
+export function temporaryDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temporaryDirs.push(dir);
+  return dir;
 }
