@@ -65,6 +65,9 @@ const VIEW_COLUMNS = `id, store, store_event_id, event_type, status, attempts, l
 
 /** Postgres cannot store U+0000 in jsonb; a payload carrying one keeps a visible stand-in. */
 function payloadJson(payload: unknown): string {
+  const json = JSON.stringify(payload ?? null);
+  // JSON.stringify writes U+0000 as this escape: without it there is nothing to replace.
+  if (!json.includes('\\u0000')) return json;
   return JSON.stringify(payload ?? null, (_key, value: unknown) =>
     typeof value === 'string' ? value.replaceAll(String.fromCharCode(0), '\uFFFD') : value,
   );

@@ -84,7 +84,9 @@ describe('event inbox (store, then process)', () => {
   });
 
   it('stores an event once per (store, store event id) and keeps the payload', async () => {
-    const first = await inbox.receive(event('evt_dedupe', { payload: { a: 'x\u0000y' } }));
+    const first = await inbox.receive(
+      event('evt_dedupe', { payload: { a: 'x\u0000y', b: 'the text \\u0000, not a NUL' } }),
+    );
     const again = await inbox.receive(event('evt_dedupe', { eventType: 'other' }));
     const otherStore = await inbox.receive(event('evt_dedupe', { store: 'apple' }));
     expect(first.duplicate).toBe(false);
@@ -92,7 +94,7 @@ describe('event inbox (store, then process)', () => {
     expect(otherStore.duplicate).toBe(false);
     expect(otherStore.id).not.toBe(first.id);
     const stored = await row(first.id);
-    expect(stored.payload).toEqual({ a: 'x\uFFFDy' });
+    expect(stored.payload).toEqual({ a: 'x\uFFFDy', b: 'the text \\u0000, not a NUL' });
     await worker.drain();
     expect(stripe.calls.filter((c) => c.storeEventId === 'evt_dedupe')).toHaveLength(1);
     expect(
