@@ -40,3 +40,17 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** Records in `settled` the name of a promise once it settles, so a test can see which still wait. */
+export function tracked<T>(promise: Promise<T>, settled: Set<string>, name: string): Promise<T> {
+  return promise.then(
+    (value) => {
+      settled.add(name);
+      return value;
+    },
+    (error: unknown) => {
+      settled.add(name);
+      throw error;
+    },
+  );
+}
