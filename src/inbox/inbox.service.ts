@@ -7,6 +7,7 @@ import { STORES, type Store } from '../entitlements/domain';
 import { MetricsService } from '../metrics/metrics.service';
 import { GroupCommitter } from './group-commit';
 import { inboxError, InboxErrorCode } from './inbox-errors';
+import { InboxReceiveGauge } from './inbox-receive.gauge';
 import { InboxWorker } from './inbox.worker';
 import type { InboxEventInput, InboxStatus } from './inbox.types';
 
@@ -166,6 +167,7 @@ export class InboxService {
     private readonly worker: InboxWorker,
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
+    private readonly receiving: InboxReceiveGauge,
   ) {}
 
   private get received() {
@@ -188,15 +190,17 @@ export class InboxService {
     if (typeof input.storeEventId !== 'string' || input.storeEventId === '') {
       throw new Error('an inbox event needs a store event id');
     }
-    return this.writer.submit({
-      id: randomUUID(),
-      store: input.store,
-      storeEventId: input.storeEventId,
-      eventType: input.eventType.slice(0, 255),
-      occurredAt: input.occurredAt,
-      payloadJson: payloadJson(input.payload),
-      receivedAt: this.clock.now(),
-    });
+    return this.receiving.track(
+      this.writer.submit({
+        id: randomUUID(),
+        store: input.store,
+        storeEventId: input.storeEventId,
+        eventType: input.eventType.slice(0, 255),
+        occurredAt: input.occurredAt,
+        payloadJson: payloadJson(input.payload),
+        receivedAt: this.clock.now(),
+      }),
+    );
   }
 
   /**

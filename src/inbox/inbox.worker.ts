@@ -14,6 +14,7 @@ import type { Store } from '../entitlements/domain';
 import { MetricsService } from '../metrics/metrics.service';
 import { backoffDelayMs, describeError } from './inbox-backoff';
 import { InboxHandlerRegistry } from './inbox-handler.registry';
+import { InboxReceiveGauge } from './inbox-receive.gauge';
 import {
   PermanentInboxError,
   type InboxOutcome,
@@ -36,6 +37,12 @@ interface ClaimedRow {
 
 /** Events claimed per pick; small, so a claim never holds many events another instance could take. */
 const BATCH_SIZE = 10;
+/**
+ * Events claimed per pick while this instance is storing receives. A claimed batch runs at once,
+ * so this bounds how much processing competes with acknowledgements for the CPU (the event loop,
+ * and Postgres on the same machine); once receives stop, batches are full again.
+ */
+const BATCH_SIZE_WHILE_RECEIVING = 3;
 /** How long shutdown waits for the event in hand. */
 const STOP_WAIT_MS = 10_000;
 /** An event whose store has no handler here waits this long (it is never dropped). */
@@ -49,6 +56,8 @@ const NO_HANDLER_DELAY_MS = 60_000;
  * same event; the handler runs outside any transaction; the outcome is written only while the
  * claim is still ours. A crashed instance's claims are taken over once their lease ends (the
  * claim counts as an attempt, so an event that crashes every instance still fails in the end).
+ * A claimed batch runs concurrently; while this instance is storing receives the batches are
+ * smaller, so acknowledging a burst of webhooks comes before working it off.
  *
  * Handler failure: back to `pending` with exponential backoff and `last_error`; a
  * `PermanentInboxError` or the last allowed attempt: `failed` (metric, error log, admin listing).
@@ -71,6 +80,7 @@ export class InboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly registry: InboxHandlerRegistry,
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
+    private readonly receiving: InboxReceiveGauge,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -189,7 +199,7 @@ export class InboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
           RETURNING e.id, e.store, e.store_event_id, e.event_type, e.occurred_at, e.payload,
                     e.status, e.attempts, e.received_at, e.locked_by, e.next_attempt_at)
        SELECT * FROM claimed ORDER BY next_attempt_at, received_at`,
-      [now, BATCH_SIZE, token, leaseEnd],
+      [now, this.receiving.busy ? BATCH_SIZE_WHILE_RECEIVING : BATCH_SIZE, token, leaseEnd],
     );
   }
 

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { InboxReceiveGauge } from '../../src/inbox/inbox-receive.gauge';
 import { InboxService, type ReceiveResult } from '../../src/inbox/inbox.service';
 import type { InboxEventInput } from '../../src/inbox/inbox.types';
 import { MetricsService } from '../../src/metrics/metrics.service';
@@ -112,6 +113,17 @@ describe('inbox receive, written in groups', () => {
     expect(await metrics.value('inbox_events_received_total', { duplicate: 'true' })).toBe(
       duplicatesBefore + 6,
     );
+  });
+
+  it('counts the receives in progress, for the worker to yield to them', async () => {
+    const receiving = t.app.get(InboxReceiveGauge);
+    expect(receiving.busy).toBe(false);
+    const stored = inbox.receive(event('evt_gauge'));
+    const refused = inbox.receive(event('evt_gauge_refused', { note: 'bad \ud800 text' }));
+    expect(receiving.busy).toBe(true);
+    await stored;
+    await expect(refused).rejects.toThrow('invalid input syntax');
+    expect(receiving.busy).toBe(false);
   });
 
   it('fails only the receive whose payload Postgres refuses, not the others of its group', async () => {

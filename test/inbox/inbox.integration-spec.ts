@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { ManualClock } from '../../src/common/clock';
+import { InboxReceiveGauge } from '../../src/inbox/inbox-receive.gauge';
 import { InboxService } from '../../src/inbox/inbox.service';
 import { InboxWorker } from '../../src/inbox/inbox.worker';
 import { PermanentInboxError, type InboxEventInput } from '../../src/inbox/inbox.types';
@@ -239,6 +241,52 @@ describe('event inbox (store, then process)', () => {
       attempts: 1,
       last_error: 'the handler took longer than 1000 ms',
     });
+  });
+
+  it('runs fewer events at once while receives are being stored, full batches otherwise', async () => {
+    const receiving = t.app.get(InboxReceiveGauge);
+    let running = 0;
+    let most = 0;
+    stripe.behaviour = async () => {
+      running++;
+      most = Math.max(most, running);
+      await Promise.resolve(); // every event of a claimed batch has started by now
+      running--;
+      return { kind: 'processed' };
+    };
+    /** Eight events that become due only when the clock moves (no pass takes them before). */
+    const dueEvents = async (prefix: string): Promise<string[]> => {
+      await worker.drain();
+      const ids = Array.from({ length: 8 }, () => randomUUID());
+      const dueAt = new Date(clock.now().getTime() + 1000);
+      for (const [i, id] of ids.entries()) {
+        await db.query(
+          `INSERT INTO inbox_events (id, store, store_event_id, event_type, payload, status,
+                                     attempts, next_attempt_at, received_at, updated_at)
+           VALUES ($1, 'stripe', $2, 'invoice.paid', '{}', 'pending', 0, $3, $3, $3)`,
+          [id, `${prefix}_${i}`, dueAt],
+        );
+      }
+      clock.advance(1000);
+      return ids;
+    };
+
+    const busy = jest.spyOn(receiving, 'busy', 'get').mockReturnValue(true);
+    try {
+      const ids = await dueEvents('evt_yield');
+      most = 0;
+      await worker.drain();
+      expect(most).toBe(3);
+      for (const id of ids) expect((await row(id)).status).toBe('processed');
+    } finally {
+      busy.mockRestore();
+    }
+
+    const ids = await dueEvents('evt_full');
+    most = 0;
+    await worker.drain();
+    expect(most).toBe(8);
+    for (const id of ids) expect((await row(id)).status).toBe('processed');
   });
 
   it('keeps the events of a store without a handler pending, never dropped', async () => {
