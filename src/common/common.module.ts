@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ApiKeyGuard } from './auth/api-key.guard';
+import { ApiKeys } from './auth/api-keys';
 import { Clock, SystemClock } from './clock';
 import { HttpExceptionFilter } from './errors/http-exception.filter';
 
@@ -8,9 +9,11 @@ import { HttpExceptionFilter } from './errors/http-exception.filter';
 @Module({
   providers: [
     { provide: Clock, useClass: SystemClock },
+    ApiKeys,
+    HttpExceptionFilter,
     { provide: APP_GUARD, useClass: ApiKeyGuard },
-    { provide: APP_FILTER, useClass: HttpExceptionFilter },
+    { provide: APP_FILTER, useExisting: HttpExceptionFilter },
   ],
-  exports: [Clock],
+  exports: [Clock, ApiKeys, HttpExceptionFilter],
 })
 export class CommonModule {}

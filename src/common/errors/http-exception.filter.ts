@@ -49,7 +49,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(HttpExceptionFilter.name);
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    this.reply(host.switchToHttp().getResponse<FastifyReply>(), exception);
+  }
+
+  /** Answers `exception` on `reply` (also for the routes Fastify serves without Nest). */
+  reply(reply: FastifyReply, exception: unknown): void {
     const envelope = this.toEnvelope(exception);
     if (envelope.headers) {
       for (const [k, v] of Object.entries(envelope.headers)) void reply.header(k, v);
