@@ -13,6 +13,7 @@ import { MetricsService } from './metrics/metrics.service';
 import { createValidationPipe } from './common/validation';
 import { exceedsDepth } from './common/body-depth';
 import { commonError, CommonErrorCode } from './common/errors/common-errors';
+import { COVERAGE_ROUTE_MODELS, describeCoverageRoutes } from './coverage/coverage.openapi';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -112,7 +113,9 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
       .setVersion('1')
       .addBearerAuth()
       .build(),
+    { extraModels: COVERAGE_ROUTE_MODELS },
   );
+  describeCoverageRoutes(document);
   SwaggerModule.setup('docs', app as unknown as INestApplication, document);
 
   await runPendingMigrations(app.get(DataSource), { shared: config.database.url !== undefined });

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
 import { EntitlementsModule } from '../entitlements/entitlements.module';
-import { CoverageController } from './coverage.controller';
 import { CoverageGuard } from './coverage.guard';
+import { CoverageRoutes } from './coverage.routes';
 import { CoverageService } from './coverage.service';
 import { EntitlementCache } from './entitlement-cache';
 import { EntitlementChangeListener } from './entitlement-change.listener';
@@ -17,11 +17,11 @@ import { CoverageDatabase } from './coverage-database';
 /**
  * Coverage decisions and job admission (SPEC §6): `POST /v1/coverage`, `POST /v1/jobs` and the
  * lease routes, the per-instance entitlement and counters caches and their invalidation listener,
- * and the usage reader the dashboard status shows.
+ * and the usage reader the dashboard status shows. The routes are served by Fastify directly
+ * (`CoverageRoutes`), described in the OpenAPI document by `describeCoverageRoutes`.
  */
 @Module({
   imports: [AccountsModule, EntitlementsModule],
-  controllers: [CoverageController],
   providers: [
     CoverageDatabase,
     EntitlementSourceProvider,
@@ -33,6 +33,7 @@ import { CoverageDatabase } from './coverage-database';
     CoverageService,
     JobAdmissionService,
     JobLeaseService,
+    CoverageRoutes,
     CoverageUsageReader,
   ],
   exports: [CoverageUsageReader, EntitlementCache],

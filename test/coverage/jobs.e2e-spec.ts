@@ -53,14 +53,52 @@ describe('coverage and job admission over HTTP', () => {
     return accountId;
   }
 
-  it('needs a gateway key', async () => {
-    await expectError(request(t.server).post('/v1/jobs').send({}), 401, 'unauthenticated');
-    await expectError(
-      request(t.server).post('/v1/coverage').set('authorization', bearer('dashboard')).send({}),
-      403,
-      'forbidden',
-    );
-  });
+  it.each(['/v1/coverage', '/v1/jobs', '/v1/jobs/j1/heartbeat', '/v1/jobs/j1/finish'])(
+    '%s needs a gateway key (checked before the body is read)',
+    async (path) => {
+      await expectError(request(t.server).post(path).send({}), 401, 'unauthenticated');
+      await expectError(
+        request(t.server).post(path).set('authorization', 'Bearer not-a-key').send({}),
+        401,
+        'unauthenticated',
+      );
+      for (const scope of ['dashboard', 'admin'] as const) {
+        await expectError(
+          request(t.server)
+            .post(path)
+            .set('authorization', bearer(scope))
+            .set('content-type', 'application/json')
+            .send('{"not json'),
+          403,
+          'forbidden',
+        );
+      }
+    },
+  );
+
+  it.each(['/v1/coverage', '/v1/jobs', '/v1/jobs/j1/finish'])(
+    '%s answers bad JSON, a wrong media type and an invalid body in the envelope',
+    async (path) => {
+      const post = () => request(t.server).post(path).set('authorization', bearer('gateway'));
+      await expectError(
+        post().set('content-type', 'application/json').send('{"accountId": '),
+        400,
+        'invalid_json',
+      );
+      await expectError(
+        post().set('content-type', 'text/plain').send('x'),
+        415,
+        'unsupported_media_type',
+      );
+      const res = await expectError(
+        post().send({ accountId: 'a b', outcome: 'lost' }),
+        400,
+        'validation_failed',
+      );
+      // Every bad field is named, as on every other route.
+      expect(res.body.error.message).toMatch(path.endsWith('finish') ? /outcome/ : /accountId/);
+    },
+  );
 
   it('admits a covered job with 201 and a lease, in the SPEC §8 body', async () => {
     const accountId = account('active');
@@ -352,9 +390,16 @@ describe('coverage and job admission over HTTP', () => {
     expect(res.body).toMatchObject({ covered: false, reason: 'worker_targeting_not_covered' });
   });
 
-  it('documents the routes in the OpenAPI document', async () => {
+  it('documents the routes in the OpenAPI document, with the DTOs’ schemas', async () => {
     const res = await request(t.server).get('/docs-json').expect(200);
-    expect(Object.keys(res.body.paths)).toEqual(
+    const doc = res.body as {
+      paths: Record<
+        string,
+        { post: { requestBody?: { content: Record<string, { schema: { $ref: string } }> } } }
+      >;
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    };
+    expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining([
         '/v1/coverage',
         '/v1/jobs',
@@ -362,5 +407,12 @@ describe('coverage and job admission over HTTP', () => {
         '/v1/jobs/{jobId}/finish',
       ]),
     );
+    const bodyFields = (path: string) => {
+      const ref = doc.paths[path].post.requestBody!.content['application/json'].schema.$ref;
+      return Object.keys(doc.components.schemas[ref.split('/').pop()!].properties);
+    };
+    expect(bodyFields('/v1/coverage')).toEqual(expect.arrayContaining(['accountId', 'modelId']));
+    expect(bodyFields('/v1/jobs')).toEqual(expect.arrayContaining(['accountId', 'jobId']));
+    expect(bodyFields('/v1/jobs/{jobId}/finish')).toEqual(['outcome']);
   });
 });

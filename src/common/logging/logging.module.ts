@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { AppConfig } from '../../config/app-config';
 import { isUnlogged, requestLogLevel } from './request-log-level';
@@ -17,6 +17,12 @@ export class LoggingModule {
       module: LoggingModule,
       imports: [
         LoggerModule.forRoot({
+          // The gateway routes are served by Fastify directly and log their own lines.
+          exclude: [
+            { path: 'v1/coverage', method: RequestMethod.POST },
+            { path: 'v1/jobs', method: RequestMethod.POST },
+            { path: 'v1/jobs/*path', method: RequestMethod.POST },
+          ],
           pinoHttp: {
             level: config.logLevel,
             genReqId: (req: IncomingMessage) =>

@@ -9,9 +9,11 @@ const UNLOGGED_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
 /**
  * The hot path (coverage checks, admissions, heartbeats, finishes): thousands a second, each
  * already counted by `http_requests_total` and `coverage_decisions_total`. Their successful
- * requests are logged at debug; their 4xx and 5xx stay at info like every other route's.
+ * requests are logged at debug; their 4xx and 5xx stay at info like every other route's. Fastify
+ * serves them directly and they log their own request lines (`CoverageRoutes`, at this level);
+ * the request logging middleware skips them.
  */
-const HOT_PATH = /^\/v1\/(coverage|jobs)(\/|$)/;
+const HOT_PATHS = /^\/v1\/(coverage|jobs)(\/|$)/;
 
 /**
  * The path as the client sent it, without the query. Nest runs this middleware through
@@ -35,7 +37,7 @@ export function requestLogLevel(
   res: { statusCode: number },
   err?: Error,
 ): 'debug' | 'info' {
-  return err === undefined && res.statusCode < 400 && HOT_PATH.test(requestPath(req))
+  return err === undefined && res.statusCode < 400 && HOT_PATHS.test(requestPath(req))
     ? 'debug'
     : 'info';
 }

@@ -1,0 +1,140 @@
+import { Injectable, type OnModuleInit, type Type } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  onRequestHookHandler,
+  onResponseHookHandler,
+  RouteHandlerMethod,
+} from 'fastify';
+import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
+import { ApiKeys } from '../common/auth/api-keys';
+import { compileBodyCheck, type BodyCheck } from '../common/body-check';
+import { HttpExceptionFilter } from '../common/errors/http-exception.filter';
+import { requestLogLevel } from '../common/logging/request-log-level';
+import { createValidationPipe } from '../common/validation';
+import type { ApiScope } from '../config/app-config';
+import { CoverageGuard } from './coverage.guard';
+import { CoverageService } from './coverage.service';
+import { FinishJobDto } from './dto/finish-job.dto';
+import { JobIdParamDto } from './dto/job-id-param.dto';
+import { CoverageRequestDto, JobRequestDto } from './dto/job-request.dto';
+import { JobAdmissionService } from './job-admission.service';
+import { JobLeaseService } from './job-lease.service';
+
+const GATEWAY: readonly ApiScope[] = ['gateway'];
+
+/**
+ * The gateway's routes (SPEC §6), served by Fastify directly: `POST /v1/coverage`,
+ * `POST /v1/jobs`, and a job's `heartbeat` and `finish`. Every job on the platform passes them, so
+ * they skip Nest's per-request pipeline (router context, global guard, pipes, the request-logging
+ * middleware), which cost several times the cached coverage check itself, and keep everything it
+ * gave them:
+ * - the gateway key (an `onRequest` hook, before the body is even parsed);
+ * - the same validation: a body is accepted by the DTO's own constraints compiled once
+ *   (`compileBodyCheck`), and anything they refuse goes through the global pipe, which names
+ *   every bad field;
+ * - the error envelope (the global filter), the request id, the metrics and the body limits
+ *   (Fastify's hooks and options, shared with every route);
+ * - the request line, at the level every request gets (`requestLogLevel`); the logging
+ *   middleware skips these routes.
+ * Their OpenAPI description is in `coverage.openapi.ts`.
+ */
+@Injectable()
+export class CoverageRoutes implements OnModuleInit {
+  private readonly validation = createValidationPipe();
+  private readonly checks = new Map<Type<object>, BodyCheck>();
+
+  constructor(
+    @InjectPinoLogger(CoverageRoutes.name) private readonly logger: PinoLogger,
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly keys: ApiKeys,
+    private readonly errors: HttpExceptionFilter,
+    private readonly guard: CoverageGuard,
+    private readonly coverage: CoverageService,
+    private readonly admission: JobAdmissionService,
+    private readonly leases: JobLeaseService,
+  ) {}
+
+  onModuleInit(): void {
+    // A standalone context (scripts, seeding) has no HTTP server to serve them on.
+    const adapter = this.adapterHost.httpAdapter as HttpAdapterHost['httpAdapter'] | null;
+    if (adapter === null) return;
+    const fastify = adapter.getInstance<FastifyInstance>();
+    const authorize: onRequestHookHandler = (request, _reply, done) => {
+      try {
+        this.keys.authorize(request.headers.authorization, GATEWAY);
+        done();
+      } catch (e) {
+        done(e as Error);
+      }
+    };
+    const logRequest: onResponseHookHandler = (request, reply, done) => {
+      const level = requestLogLevel(request.raw, reply);
+      if (this.logger.logger.isLevelEnabled(level)) {
+        this.logger[level](
+          {
+            req: { id: request.id, method: request.method, url: request.url },
+            res: { statusCode: reply.statusCode },
+            responseTime: Math.round(reply.elapsedTime),
+          },
+          'request completed',
+        );
+      }
+      done();
+    };
+    const post = (url: string, handler: RouteHandlerMethod): void => {
+      fastify.route({
+        method: 'POST',
+        url,
+        onRequest: authorize,
+        onResponse: logRequest,
+        errorHandler: (error, _request, reply) => this.errors.reply(reply, error),
+        handler,
+      });
+    };
+
+    post('/v1/coverage', async (request, reply) => {
+      const body = await this.body(request, CoverageRequestDto);
+      this.guard.send(reply, await this.coverage.check(body));
+    });
+    post('/v1/jobs', async (request, reply) => {
+      const body = await this.body(request, JobRequestDto);
+      this.guard.send(reply, await this.admission.admit(body));
+    });
+    post('/v1/jobs/:jobId/heartbeat', async (request, reply) => {
+      const { jobId } = await this.params(request);
+      this.answer(reply, await this.leases.heartbeat(jobId));
+    });
+    post('/v1/jobs/:jobId/finish', async (request, reply) => {
+      const { jobId } = await this.params(request);
+      const { outcome } = await this.body(request, FinishJobDto);
+      this.answer(reply, await this.leases.finish(jobId, outcome));
+    });
+  }
+
+  private body<T extends object>(request: FastifyRequest, dto: Type<T>): Promise<T> {
+    return this.validate(request.body, dto, 'body');
+  }
+
+  private params(request: FastifyRequest): Promise<JobIdParamDto> {
+    return this.validate(request.params, JobIdParamDto, 'param');
+  }
+
+  /** The value when the DTO's rules accept it, else the global pipe's answer (its 400). */
+  private async validate<T extends object>(
+    value: unknown,
+    dto: Type<T>,
+    type: 'body' | 'param',
+  ): Promise<T> {
+    let check = this.checks.get(dto);
+    if (check === undefined) this.checks.set(dto, (check = compileBodyCheck(dto)));
+    if (check(value)) return value as T;
+    return (await this.validation.transform(value, { type, metatype: dto })) as T;
+  }
+
+  private answer(reply: FastifyReply, body: object): void {
+    void reply.status(200).send(body);
+  }
+}
