@@ -41,9 +41,9 @@ interface AccountReads {
 /**
  * Per-instance cache of the coverage counters (today's usage, the live leases by class) for the
  * coverage check, beside the entitlement cache and under the same rules:
- * - every transaction that changes an account's counters (a covered lease taken, a job finished,
- *   a completed job refunded) sends `pg_notify('coverage_counters_changed', accountId)`, and the
- *   instance that made the change drops the account at once after its commit;
+ * - after every commit that changes an account's counters (a covered lease taken, a job
+ *   finished, a completed job refunded) the instance that made it drops the account at once and
+ *   announces it to the others (`CountersChangeAnnouncer`, batched `coverage_counters_changed`);
  * - the cache serves from memory only while the listener is connected, and starts empty whenever
  *   it connects again;
  * - an entry is used only for a `now` from its read on, and before both the next UTC midnight

@@ -13,6 +13,7 @@ import { CoverageUsageReader } from './coverage-usage.reader';
 import { CoverageCountersCache } from './coverage-counters-cache';
 import { CoverageCountersSourceProvider } from './coverage-counters-source.provider';
 import { CoverageDatabase } from './coverage-database';
+import { CountersChangeAnnouncer } from './counters-change.announcer';
 
 /**
  * Coverage decisions and job admission (SPEC §6): `POST /v1/coverage`, `POST /v1/jobs` and the
@@ -28,6 +29,7 @@ import { CoverageDatabase } from './coverage-database';
     EntitlementCache,
     CoverageCountersSourceProvider,
     CoverageCountersCache,
+    CountersChangeAnnouncer,
     EntitlementChangeListener,
     CoverageGuard,
     CoverageService,

@@ -80,7 +80,8 @@ export class EntitlementChangeListener implements OnApplicationBootstrap, OnAppl
     if (message.payload === undefined || message.payload === '') {
       cache.flush();
     } else {
-      cache.invalidate(message.payload);
+      // One account, or several comma-separated (`CountersChangeAnnouncer` batches them).
+      for (const accountId of message.payload.split(',')) cache.invalidate(accountId);
     }
   };
 

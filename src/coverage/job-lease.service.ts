@@ -5,8 +5,7 @@ import { Clock } from '../common/clock';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { coverageError, CoverageErrorCode } from './coverage-errors';
-import { COUNTERS_CHANGED_CHANNEL } from './coverage-counters';
-import { CoverageCountersCache } from './coverage-counters-cache';
+import { CountersChangeAnnouncer } from './counters-change.announcer';
 import { CoverageDatabase, type SqlRunner, type SqlStatement } from './coverage-database';
 import { utcDay } from './domain';
 import type { FinishResponseDto, HeartbeatResponseDto } from './dto/coverage-decision.dto';
@@ -65,12 +64,11 @@ const EXTEND_LEASE: SqlStatement = {
 
 /**
  * The usual finish in one statement: a running job whose lease is live gets its outcome; a
- * completed covered job is added to the day's usage; a covered one announces that the account's
- * counters changed. Anything else (no such job, already finished, lease run out, a refund) matches
+ * completed covered job is added to the day's usage. Anything else (no such job, already finished, lease run out, a refund) matches
  * no row and takes the locked path.
  */
 const FINISH_RUNNING: SqlStatement = {
-  name: 'coverage_lease_finish_v1',
+  name: 'coverage_lease_finish_v2',
   text: `
 WITH finished AS (
   UPDATE job_leases
@@ -90,8 +88,7 @@ counted AS (
     trial_jobs = d.trial_jobs + EXCLUDED.trial_jobs,
     trial_render_spark = d.trial_render_spark + EXCLUDED.trial_render_spark,
     updated_at = EXCLUDED.updated_at)
-SELECT f.account_id, f.covered, f.render_spark, f.counted_day IS NOT NULL AS counted,
-       CASE WHEN f.covered THEN pg_notify('${COUNTERS_CHANGED_CHANNEL}', f.account_id) END AS notified
+SELECT f.account_id, f.covered, f.render_spark, f.counted_day IS NOT NULL AS counted
   FROM finished f`,
 };
 
@@ -101,8 +98,8 @@ SELECT f.account_id, f.covered, f.render_spark, f.counted_day IS NOT NULL AS cou
  * covered job is added to the day's usage (fair use, trial allowances); a refund after completion
  * takes it off the day it was counted.
  *
- * A finish that changes what an account counts announces it (`coverage_counters_changed`) in its
- * own transaction. A heartbeat does not: it only moves a live lease's expiry later, and cached
+ * A finish that changes what an account counts announces it after its commit
+ * (`CountersChangeAnnouncer`). A heartbeat does not: it only moves a live lease's expiry later, and cached
  * counters are never used past the earliest expiry they were read with.
  */
 @Injectable()
@@ -112,7 +109,7 @@ export class JobLeaseService {
 
   constructor(
     private readonly db: CoverageDatabase,
-    private readonly counters: CoverageCountersCache,
+    private readonly countersChanged: CountersChangeAnnouncer,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     metrics: MetricsService,
@@ -173,8 +170,7 @@ export class JobLeaseService {
       if ('refusal' in settled) throw settled.refusal;
       ({ response, countersChanged } = settled);
     }
-    // This instance sees its own change at once; the others on the notification.
-    if (countersChanged) this.counters.invalidate(response.accountId);
+    if (countersChanged) this.countersChanged.changed(response.accountId);
     this.outcomes.inc({ outcome: response.status, covered: String(response.covered) });
     return response;
   }
@@ -223,7 +219,6 @@ export class JobLeaseService {
         [row.job_id, outcome, now, day],
       );
       if (day !== null) await addUsage(tx, row, day, 1, now);
-      if (row.covered) await notifyCountersChanged(tx, row.account_id);
       return { response: answer(outcome, now, counts), countersChanged: row.covered };
     }
     if (row.status === 'completed' && outcome === 'refunded') {
@@ -234,7 +229,6 @@ export class JobLeaseService {
       const counted = row.counted_day !== null;
       if (row.counted_day !== null) {
         await addUsage(tx, row, row.counted_day, -1, now);
-        await notifyCountersChanged(tx, row.account_id);
       }
       return {
         response: answer('refunded', row.finished_at ?? now, false),
@@ -273,11 +267,6 @@ export class JobLeaseService {
     );
     return rows.length > 0;
   }
-}
-
-/** Announces, when the transaction commits, that the account's counters changed. */
-async function notifyCountersChanged(tx: SqlRunner, accountId: string): Promise<void> {
-  await tx.query('SELECT pg_notify($1, $2)', [COUNTERS_CHANGED_CHANNEL, accountId]);
 }
 
 /** Adds (sign 1) or takes off (sign -1) one completed covered job from a day's usage. */

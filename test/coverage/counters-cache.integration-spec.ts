@@ -219,6 +219,15 @@ describeOnPostgres('counters cache across two instances on one Postgres', () => 
     await seenWithinOneSecond(b, accountId, (d) => d.fairUse.renderSparkToday === 0);
   });
 
+  it('changes of many accounts at once, announced in batches, all reach the other instance', async () => {
+    const accounts = await Promise.all(Array.from({ length: 6 }, () => subscribedAccount()));
+    for (const id of accounts) expect((await cached(b, id)).concurrency.running).toBe(0);
+    await Promise.all(accounts.map((id) => admit(a, id, newId('job'))));
+    for (const id of accounts) {
+      await seenWithinOneSecond(b, id, (d) => d.concurrency.running === 1);
+    }
+  });
+
   it('reads counters fresh while its listener is down, and caches again once it is back', async () => {
     const accountId = await subscribedAccount();
     expect((await cached(b, accountId)).concurrency.running).toBe(0);
