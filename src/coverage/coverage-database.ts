@@ -14,6 +14,18 @@ export interface SqlRunner {
   query<T>(statement: SqlStatement | string, values?: unknown[]): Promise<T[]>;
 }
 
+/** Escapes a value as an SQL string literal (cast it in the statement). */
+export type SqlLiteral = (value: string) => string;
+
+/** The connection of an open transaction. */
+export interface TransactionRunner extends SqlRunner {
+  /**
+   * A last statement sent in the COMMIT's round trip (a simple query: its values are escaped
+   * literals). It must not return anything the caller needs.
+   */
+  commitWith(statement: (literal: SqlLiteral) => string): void;
+}
+
 /**
  * The coverage routes' SQL, straight on the data source's `pg` pool: one request runs a handful
  * of short statements, and TypeORM's query runner around each costs about as much as the
@@ -42,11 +54,12 @@ export class CoverageDatabase implements SqlRunner {
    *
    * `opening`, when given, is a statement sent in the same round trip as the BEGIN (a simple
    * query, so its values are escaped literals: `literal` escapes one); `work` learns whether it
-   * returned rows (a lock it took, typically).
+   * returned rows (a lock it took, typically). Likewise `work` may leave a last statement to send
+   * with the COMMIT (`commitWith`): a transaction can take two round trips in all.
    */
   async transaction<T>(
-    work: (tx: SqlRunner, openedWithRows: boolean) => Promise<T>,
-    opening?: (literal: (value: string) => string) => string,
+    work: (tx: TransactionRunner, openedWithRows: boolean) => Promise<T>,
+    opening?: (literal: SqlLiteral) => string,
   ): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
@@ -66,14 +79,20 @@ export class CoverageDatabase implements SqlRunner {
         const results = (await client.query(text)) as unknown as QueryResult[];
         openedWithRows = (results[results.length - 1]?.rows.length ?? 0) > 0;
       }
+      const literal: SqlLiteral = (value) => client.escapeLiteral(value);
+      let closing: string | null = null;
       const result = await work(
         {
           query: <R>(statement: SqlStatement | string, values: unknown[] = []) =>
             run<R>(client, statement, values, this.prepared),
+          commitWith: (statement) => {
+            if (closing !== null) throw new Error('one closing statement per transaction');
+            closing = statement(literal);
+          },
         },
         openedWithRows,
       );
-      await client.query('COMMIT');
+      await client.query(closing === null ? 'COMMIT' : `${closing}; COMMIT`);
       return result;
     } catch (e) {
       broken ??= await client.query('ROLLBACK').then(

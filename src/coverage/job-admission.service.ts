@@ -9,14 +9,18 @@ import { MetricsService } from '../metrics/metrics.service';
 import { coverageError, CoverageErrorCode } from './coverage-errors';
 import {
   COUNTER_COLUMNS,
-  COUNTERS_CHANGED_CHANNEL,
   counterParams,
   countersFromRow,
   LIVE_LEASES,
   type CountersRow,
 } from './coverage-counters';
-import { CoverageCountersCache } from './coverage-counters-cache';
-import { CoverageDatabase, type SqlRunner, type SqlStatement } from './coverage-database';
+import { CountersChangeAnnouncer } from './counters-change.announcer';
+import {
+  CoverageDatabase,
+  type SqlLiteral,
+  type SqlStatement,
+  type TransactionRunner,
+} from './coverage-database';
 import { coveragePolicyFrom } from './coverage-policy.provider';
 import { decide, requireModel } from './coverage.service';
 import type { CoverageOutcome } from './coverage.types';
@@ -76,18 +80,43 @@ SELECT
 FROM ${LIVE_LEASES}`,
 };
 
-/** The lease, and in the same statement the announcement of the counters' change when covered. */
-const INSERT_LEASE: SqlStatement = {
-  name: 'coverage_admission_insert_v1',
-  text: `
-WITH inserted AS (
-  INSERT INTO job_leases (account_id, job_id, job_class, model_id, status, covered, trial,
-    reason, http_status, request_hash, decision, render_spark, counted_day,
-    lease_expires_at, created_at, finished_at)
-  VALUES ($1, $2, $3, $4, 'running', $5, $6, $7, $8, $9, $10, $11, NULL, $12, $13, NULL)
-  RETURNING account_id, covered)
-SELECT pg_notify('${COUNTERS_CHANGED_CHANNEL}', account_id) FROM inserted WHERE covered`,
-};
+/** A lease as admission stores it (the stored answer of its jobId included). */
+interface LeaseInsert {
+  accountId: string;
+  jobId: string;
+  jobClass: string;
+  modelId: string;
+  covered: boolean;
+  trial: boolean;
+  reason: string;
+  httpStatus: number;
+  requestHash: string;
+  decision: JobDecisionDto;
+  renderSpark: number;
+  leaseExpiresAt: Date;
+  createdAt: Date;
+}
+
+/**
+ * The lease's INSERT, sent with the COMMIT in one round trip, so as a simple query: every value
+ * an escaped literal with an explicit cast.
+ */
+function insertLeaseSql(lease: LeaseInsert, literal: SqlLiteral): string {
+  const number = (n: number): string => {
+    if (!Number.isFinite(n)) throw new Error(`not a finite number: ${n}`);
+    return literal(String(n));
+  };
+  return `INSERT INTO job_leases (account_id, job_id, job_class, model_id, status, covered, trial,
+  reason, http_status, request_hash, decision, render_spark, counted_day,
+  lease_expires_at, created_at, finished_at)
+VALUES (${literal(lease.accountId)}, ${literal(lease.jobId)}, ${literal(lease.jobClass)},
+  ${literal(lease.modelId)}, 'running', ${literal(String(lease.covered))}::boolean,
+  ${literal(String(lease.trial))}::boolean, ${literal(lease.reason)},
+  ${number(lease.httpStatus)}::int, ${literal(lease.requestHash)},
+  ${literal(JSON.stringify(lease.decision))}::jsonb, ${number(lease.renderSpark)}::numeric, NULL,
+  ${literal(lease.leaseExpiresAt.toISOString())}::timestamptz,
+  ${literal(lease.createdAt.toISOString())}::timestamptz, NULL)`;
+}
 
 const STORED_ANSWER: SqlStatement = {
   name: 'coverage_stored_answer_v1',
@@ -97,11 +126,11 @@ const STORED_ANSWER: SqlStatement = {
 /**
  * `POST /v1/jobs`: the decision plus a lease, atomic per account in Postgres.
  *
- * One short transaction per admission, four round trips: BEGIN with the lock of the account's
+ * One short transaction per admission, three round trips: BEGIN with the lock of the account's
  * admission row (`FOR UPDATE`: the admissions of one account take turns in every instance); in
  * one statement read the answer already stored for the jobId, the account's entitlement rows, its
- * live covered leases and today's usage (timing out its expired leases in passing); decide; insert
- * the lease (announcing the counters' change in the same statement); COMMIT. The cap is never
+ * live covered leases and today's usage (timing out its expired leases in passing); decide; the
+ * lease's INSERT with the COMMIT; then announce the counters' change (`CountersChangeAnnouncer`). The cap is never
  * exceeded whatever the number of parallel requests and instances; other accounts never wait.
  *
  * Admission is authoritative: the entitlement is read under the lock, never from the cache (with
@@ -120,7 +149,7 @@ export class JobAdmissionService {
     private readonly catalog: Catalog,
     private readonly entitlements: EntitlementCache,
     private readonly source: EntitlementSource,
-    private readonly counters: CoverageCountersCache,
+    private readonly countersChanged: CountersChangeAnnouncer,
     private readonly db: CoverageDatabase,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -154,13 +183,12 @@ export class JobAdmissionService {
       result = stored;
     }
     if ('http_status' in result) return this.replay(result, dto, hash);
-    // This instance sees its own admission at once; the others on the notification.
-    if (result.tookSlot) this.counters.invalidate(dto.accountId);
+    if (result.tookSlot) this.countersChanged.changed(dto.accountId);
     return result.outcome;
   }
 
   private async admitLocked(
-    tx: SqlRunner,
+    tx: TransactionRunner,
     locked: boolean,
     dto: JobRequestDto,
     model: ModelDefinition,
@@ -207,21 +235,22 @@ export class JobAdmissionService {
       jobId: dto.jobId,
       leaseExpiresAt: decision.covered ? leaseExpiresAt.toISOString() : null,
     };
-    await tx.query(INSERT_LEASE, [
-      dto.accountId,
-      dto.jobId,
-      model.class,
-      model.id,
-      decision.covered,
-      decision.covered && decision.trial,
-      decision.reason,
-      status,
-      hash,
-      JSON.stringify(body),
-      decision.estimatedSpark ?? 0,
+    const lease: LeaseInsert = {
+      accountId: dto.accountId,
+      jobId: dto.jobId,
+      jobClass: model.class,
+      modelId: model.id,
+      covered: decision.covered,
+      trial: decision.covered && decision.trial,
+      reason: decision.reason,
+      httpStatus: status,
+      requestHash: hash,
+      decision: body,
+      renderSpark: decision.estimatedSpark ?? 0,
       leaseExpiresAt,
-      now,
-    ]);
+      createdAt: now,
+    };
+    tx.commitWith((literal) => insertLeaseSql(lease, literal));
     return { outcome: { status, body }, tookSlot: decision.covered };
   }
 
@@ -252,7 +281,7 @@ function lockSql(literal: string): string {
 }
 
 /** The account's first admission: creates its lock row, then takes the lock. */
-async function createLock(tx: SqlRunner, accountId: string): Promise<void> {
+async function createLock(tx: TransactionRunner, accountId: string): Promise<void> {
   await tx.query(
     `INSERT INTO coverage_admission_locks (account_id) VALUES ($1) ON CONFLICT (account_id) DO NOTHING`,
     [accountId],
