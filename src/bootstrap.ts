@@ -100,8 +100,7 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions?.url ?? 'unmatched';
-    metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
-    metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    metrics.recordRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
 
