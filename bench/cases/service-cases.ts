@@ -89,6 +89,11 @@ async function drain(ctx: CaseContext, result: CaseResult, store: string): Promi
   }
 }
 
+/** One of the first `n` ids. */
+function pickAmong(ids: readonly string[], n: number): string {
+  return ids[Math.floor(Math.random() * Math.min(n, ids.length))];
+}
+
 /** One coverage check per seeded account (32 at a time): the caches' steady state. */
 async function askAboutEveryAccount(ctx: CaseContext, f: BenchFixtures): Promise<void> {
   const started = Date.now();
@@ -138,6 +143,23 @@ export function serviceCases(f: BenchFixtures): ServiceCase[] {
           method: 'POST',
           path: '/v1/coverage',
           setupRequest: (req) => ({ ...req, body: JSON.stringify(f.coverageBody()) }),
+        },
+      ],
+    },
+    {
+      id: 'coverage-hot',
+      name: 'POST /v1/coverage (1,000 busy accounts)',
+      note: 'for comparison, not a target: the same requests over the first 1,000 seeded accounts only (a gateway whose traffic comes from fewer accounts), so nearly every check is answered from the per-instance caches; the gap to the case above is what cache misses cost.',
+      headers: gateway,
+      unavailable: (ctx) => routeMissing(ctx, 'POST', '/v1/coverage', f.coverageBody(), gateway),
+      requests: () => [
+        {
+          method: 'POST',
+          path: '/v1/coverage',
+          setupRequest: (req) => ({
+            ...req,
+            body: JSON.stringify(f.coverageBody(pickAmong(f.accountIds, 1000))),
+          }),
         },
       ],
     },
