@@ -4,6 +4,7 @@ import {
   type ValidationArguments,
   type ValidatorConstraintInterface,
 } from 'class-validator';
+import { nulCharacterAt } from './validation';
 
 /** True when `value` is a body the DTO's rules accept as it is. */
 export type BodyCheck = (value: unknown) => boolean;
@@ -22,7 +23,7 @@ interface PropertyRule {
  * decorators themselves, so there is nothing to keep in step.
  *
  * It only says yes or no, and it says yes exactly when the global pipe (whitelist,
- * forbidNonWhitelisted) would accept the body; callers run the pipe on a "no" so that a refusal
+ * forbidNonWhitelisted, no NUL characters) would accept the body; callers run the pipe on a "no" so that a refusal
  * names every bad field as everywhere else. A DTO using a kind of rule this does not implement
  * (nested objects, `each`, groups, async validators) is refused when compiled, never guessed at.
  */
@@ -59,6 +60,8 @@ export function compileBodyCheck(dto: new () => object): BodyCheck {
   return (value) => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
     const object = value as Record<string, unknown>;
+    // Unknown fields, and NUL characters anywhere (the global pipe refuses both).
+    if (nulCharacterAt(object) !== null) return false;
     for (const key of Object.keys(object)) if (!known.has(key)) return false;
     for (const rule of rules) {
       const v = object[rule.name];

@@ -1,4 +1,4 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
 import { commonError, CommonErrorCode } from './errors/common-errors';
 
 function describe(errors: ValidationError[], prefix = ''): string[] {
@@ -12,9 +12,41 @@ function describe(errors: ValidationError[], prefix = ''): string[] {
   });
 }
 
+/**
+ * The path of the first string (value or key) holding a NUL character, or null. Postgres text
+ * and jsonb cannot store one, and no field of ours has a use for it.
+ */
+export function nulCharacterAt(value: unknown, path = ''): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path || 'the value' : null;
+  if (value === null || typeof value !== 'object') return null;
+  for (const [key, child] of Object.entries(value)) {
+    const at = path ? `${path}.${key}` : key;
+    if (key.includes('\u0000')) return at;
+    const found = nulCharacterAt(child, at);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+/** The global pipe, refusing NUL characters in bodies, queries and path parameters first. */
+class ServiceValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type !== 'custom') {
+      const at = nulCharacterAt(value);
+      if (at !== null) {
+        throw commonError(
+          CommonErrorCode.ValidationFailed,
+          `Invalid request: ${at} must not contain a NUL character.`,
+        );
+      }
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 /** Global validation: unknown fields are refused, types are transformed, every bad field is named. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new ServiceValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

@@ -22,7 +22,18 @@ async function pipeAccepts(dto: new () => object, value: unknown): Promise<boole
 
 /** Values near every rule's edges, and anything at all. */
 const text = fc.oneof(
-  fc.constantFrom('', 'a', 'acct_1', 'job_01HZX3', 'x'.repeat(64), 'x'.repeat(65), 'a b', 'é'),
+  fc.constantFrom(
+    '',
+    'a',
+    'acct_1',
+    'job_01HZX3',
+    'x'.repeat(64),
+    'x'.repeat(65),
+    'a b',
+    'é',
+    'sdxl-1024\u0000',
+    '\u0000',
+  ),
   fc.string({ maxLength: 140 }),
 );
 const number = fc.oneof(
@@ -39,6 +50,7 @@ const anyValue = fc.oneof(
   fc.anything(),
 );
 const KEYS = [
+  'a\u0000',
   'accountId',
   'modelId',
   'jobId',

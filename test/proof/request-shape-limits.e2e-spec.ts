@@ -55,4 +55,34 @@ describe('request shapes the framework trips on', () => {
       .send({ modelId: 'sdxl-1024', width: 1024, height: 1024 });
     expect(res.status).toBe(200);
   });
+
+  it.each([
+    [
+      'POST',
+      '/v1/accounts/acct_nul/checkout-session',
+      'dashboard',
+      { plan: 'unlimited', interval: 'month', deviceId: '\u0000' },
+    ],
+    ['POST', '/v1/coverage', 'gateway', { accountId: 'acct_nul', modelId: 'sdxl-1024\u0000' }],
+    [
+      'POST',
+      '/v1/jobs',
+      'gateway',
+      { accountId: 'acct_nul', modelId: 'sdxl-1024', jobId: 'j1', targetWorkerId: 'w\u0000' },
+    ],
+    ['POST', '/v1/estimate', 'gateway', { modelId: 'sdxl-1024', 'x\u0000': 1 }],
+    ['GET', '/v1/trials/eligibility?accountId=acct_nul&deviceId=%00', 'dashboard', undefined],
+  ] as const)(
+    '400, never a 500, for a NUL character (Postgres cannot store one): %s %s',
+    async (method, path, scope, body) => {
+      const req =
+        method === 'GET' ? request(t.server).get(path) : request(t.server).post(path).send(body);
+      const res = await expectError(
+        req.set('authorization', bearer(scope)),
+        400,
+        'validation_failed',
+      );
+      expect(res.body.error.message).toMatch(/NUL character/);
+    },
+  );
 });
