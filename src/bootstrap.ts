@@ -46,7 +46,7 @@ interface EnvelopeReply {
 function answerRouterErrors(
   error: { code?: string },
   _request: unknown,
-  // Typed loosely: Nest and the app resolve different Fastify versions, whose reply types differ.
+  // Typed loosely: only the part of the reply the envelope needs (EnvelopeReply).
   fastifyReply: unknown,
 ): void {
   const reply = fastifyReply as EnvelopeReply;

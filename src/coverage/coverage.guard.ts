@@ -6,11 +6,8 @@ import type { CoverageOutcome } from './coverage.types';
  * Applies a coverage decision to the admission routes' HTTP answer: 201 when a covered job was
  * admitted, 200 for a decision only or a job that is not covered, 429 with `Retry-After` at the
  * concurrency limit (errors such as `unknown_model` 422 are thrown before and rendered by the
- * global filter). Routes using it take `@Res()` so that the status is the decision's, not the
- * route's fixed one.
- *
- * The routes call it directly rather than through a Nest interceptor: on the hot path the
- * interceptor's Observable pipeline cost more CPU than the whole cached coverage check.
+ * global filter). The gateway routes (`CoverageRoutes`, served by Fastify directly) answer
+ * through it, so the status is the decision's.
  */
 @Injectable()
 export class CoverageGuard {

@@ -2,7 +2,6 @@ import { Injectable, type OnModuleInit, type Type } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type {
   FastifyInstance,
-  FastifyReply,
   FastifyRequest,
   onRequestHookHandler,
   onResponseHookHandler,
@@ -44,7 +43,13 @@ const GATEWAY: readonly ApiScope[] = ['gateway'];
 @Injectable()
 export class CoverageRoutes implements OnModuleInit {
   private readonly validation = createValidationPipe();
-  private readonly checks = new Map<Type<object>, BodyCheck>();
+  /** Each DTO's rules, compiled once. */
+  private readonly checks = new Map<Type<object>, BodyCheck>(
+    [CoverageRequestDto, JobRequestDto, FinishJobDto, JobIdParamDto].map((dto) => [
+      dto,
+      compileBodyCheck(dto),
+    ]),
+  );
 
   constructor(
     @InjectPinoLogger(CoverageRoutes.name) private readonly logger: PinoLogger,
@@ -105,12 +110,12 @@ export class CoverageRoutes implements OnModuleInit {
     });
     post('/v1/jobs/:jobId/heartbeat', async (request, reply) => {
       const { jobId } = await this.params(request);
-      this.answer(reply, await this.leases.heartbeat(jobId));
+      this.guard.send(reply, { status: 200, body: await this.leases.heartbeat(jobId) });
     });
     post('/v1/jobs/:jobId/finish', async (request, reply) => {
       const { jobId } = await this.params(request);
       const { outcome } = await this.body(request, FinishJobDto);
-      this.answer(reply, await this.leases.finish(jobId, outcome));
+      this.guard.send(reply, { status: 200, body: await this.leases.finish(jobId, outcome) });
     });
   }
 
@@ -128,13 +133,7 @@ export class CoverageRoutes implements OnModuleInit {
     dto: Type<T>,
     type: 'body' | 'param',
   ): Promise<T> {
-    let check = this.checks.get(dto);
-    if (check === undefined) this.checks.set(dto, (check = compileBodyCheck(dto)));
-    if (check(value)) return value as T;
+    if (this.checks.get(dto)!(value)) return value as T;
     return (await this.validation.transform(value, { type, metatype: dto })) as T;
-  }
-
-  private answer(reply: FastifyReply, body: object): void {
-    void reply.status(200).send(body);
   }
 }

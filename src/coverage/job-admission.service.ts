@@ -277,7 +277,7 @@ export class JobAdmissionService {
  * its BEGIN (`literal` is the account id as an escaped SQL literal).
  */
 function lockSql(literal: string): string {
-  return `SELECT account_id FROM coverage_admission_locks WHERE account_id = ${literal} FOR UPDATE`;
+  return LOCK_ACCOUNT.text.replace('$1', literal);
 }
 
 /** The account's first admission: creates its lock row, then takes the lock. */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import type { Counter } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { decodeCursor, encodeCursor } from '../common/keyset-cursor';
@@ -162,19 +163,20 @@ export class InboxService {
     },
   );
 
+  private readonly received: Counter<'store' | 'duplicate'>;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly worker: InboxWorker,
     private readonly clock: Clock,
-    private readonly metrics: MetricsService,
+    metrics: MetricsService,
     private readonly receiving: InboxReceiveGauge,
-  ) {}
-
-  private get received() {
-    return this.metrics.counter('inbox_events_received_total', 'Store events stored in the inbox', [
-      'store',
-      'duplicate',
-    ]);
+  ) {
+    this.received = metrics.counter(
+      'inbox_events_received_total',
+      'Store events stored in the inbox',
+      ['store', 'duplicate'],
+    );
   }
 
   /**
