@@ -4,6 +4,7 @@ import { CreateInboxTables1795300000001 } from './1795300000001-CreateInboxTable
 import { CreateEntitlementTables1795300000002 } from './1795300000002-CreateEntitlementTables';
 import { CreateCoverageTables1795300000010 } from './1795300000010-CreateCoverageTables';
 import { CreateStripeTables1795300000300 } from './1795300000300-CreateStripeTables';
+import { CreateAdmissionReadFunction1795300000400 } from './1795300000400-CreateAdmissionReadFunction';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the app, the CLI, the drift check and
@@ -15,4 +16,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   CreateEntitlementTables1795300000002,
   CreateCoverageTables1795300000010,
   CreateStripeTables1795300000300,
+  CreateAdmissionReadFunction1795300000400,
 ];

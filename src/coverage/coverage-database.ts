@@ -53,12 +53,12 @@ export class CoverageDatabase implements SqlRunner {
    * it throws. A connection that failed (or could not even roll back) is discarded, not pooled.
    *
    * `opening`, when given, is a statement sent in the same round trip as the BEGIN (a simple
-   * query, so its values are escaped literals: `literal` escapes one); `work` learns whether it
-   * returned rows (a lock it took, typically). Likewise `work` may leave a last statement to send
-   * with the COMMIT (`commitWith`): a transaction can take two round trips in all.
+   * query, so its values are escaped literals: `literal` escapes one); `work` gets its rows.
+   * Likewise `work` may leave a last statement to send with the COMMIT (`commitWith`): a
+   * transaction can take two round trips in all.
    */
-  async transaction<T>(
-    work: (tx: TransactionRunner, openedWithRows: boolean) => Promise<T>,
+  async transaction<T, O = never>(
+    work: (tx: TransactionRunner, opened: O[]) => Promise<T>,
     opening?: (literal: SqlLiteral) => string,
   ): Promise<T> {
     const client = await this.pool.connect();
@@ -71,13 +71,13 @@ export class CoverageDatabase implements SqlRunner {
     };
     client.on('error', onError);
     try {
-      let openedWithRows = false;
+      let opened: O[] = [];
       if (opening === undefined) {
         await client.query('BEGIN');
       } else {
         const text = `BEGIN; ${opening((value) => client.escapeLiteral(value))}`;
         const results = (await client.query(text)) as unknown as QueryResult[];
-        openedWithRows = (results[results.length - 1]?.rows.length ?? 0) > 0;
+        opened = (results[results.length - 1]?.rows ?? []) as O[];
       }
       const literal: SqlLiteral = (value) => client.escapeLiteral(value);
       let closing: string | null = null;
@@ -90,7 +90,7 @@ export class CoverageDatabase implements SqlRunner {
             closing = statement(literal);
           },
         },
-        openedWithRows,
+        opened,
       );
       await client.query(closing === null ? 'COMMIT' : `${closing}; COMMIT`);
       return result;

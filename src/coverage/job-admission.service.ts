@@ -7,13 +7,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { AccountEntitlement } from '../entitlements/domain';
 import { MetricsService } from '../metrics/metrics.service';
 import { coverageError, CoverageErrorCode } from './coverage-errors';
-import {
-  COUNTER_COLUMNS,
-  counterParams,
-  countersFromRow,
-  LIVE_LEASES,
-  type CountersRow,
-} from './coverage-counters';
+import { countersFromRow, type CountersRow } from './coverage-counters';
 import { CountersChangeAnnouncer } from './counters-change.announcer';
 import {
   CoverageDatabase,
@@ -24,11 +18,10 @@ import {
 import { coveragePolicyFrom } from './coverage-policy.provider';
 import { decide, requireModel } from './coverage.service';
 import type { CoverageOutcome } from './coverage.types';
-import type { CoverageDecision, CoveragePolicy } from './domain';
+import { utcDay, type CoverageDecision, type CoveragePolicy } from './domain';
 import { toDecisionBody, type JobDecisionDto } from './dto/coverage-decision.dto';
 import { jobParameters, type JobRequestDto } from './dto/job-request.dto';
 import { EntitlementCache, EntitlementSource, type EntitlementRow } from './entitlement-cache';
-import { ENTITLEMENT_COLUMNS } from './entitlement-source.provider';
 
 interface StoredAnswer {
   account_id: string;
@@ -50,35 +43,18 @@ interface Admitted {
   tookSlot: boolean;
 }
 
-const LOCK_ACCOUNT: SqlStatement = {
-  name: 'coverage_admission_lock_v1',
-  text: `SELECT account_id FROM coverage_admission_locks WHERE account_id = $1 FOR UPDATE`,
-};
-
 /**
- * Everything admission reads under the account lock, in one round trip: the answer already
- * stored for `$5` (the jobId), the account's entitlement rows, and its counters; in passing its
- * expired leases are marked timed out (they are not counted either way: counting only takes
- * leases live at now).
+ * The locked read, sent with the BEGIN (so its values are escaped literals): the database function
+ * `coverage_admission_read` takes the account's admission lock (every admission of an account, in
+ * every instance, takes its turn), marks its expired leases timed out, then reads the answer
+ * already stored for the jobId, the entitlement rows and the counters, each after the lock is
+ * held. See its migration.
  */
-const ADMISSION_READ: SqlStatement = {
-  name: 'coverage_admission_read_v2',
-  text: `
-WITH timed_out AS (
-  UPDATE job_leases SET status = 'timed_out', finished_at = lease_expires_at
-   WHERE account_id = $1 AND status = 'running' AND lease_expires_at <= $3::timestamptz
-  RETURNING 1)
-SELECT
-  (SELECT json_build_object(
-            'account_id', s.account_id,
-            'request_hash', s.request_hash,
-            'http_status', s.http_status,
-            'decision', s.decision)
-     FROM job_leases s WHERE s.job_id = $5) AS "stored",
-  ${ENTITLEMENT_COLUMNS},
-  ${COUNTER_COLUMNS}
-FROM ${LIVE_LEASES}`,
-};
+function admissionReadSql(literal: SqlLiteral, dto: JobRequestDto, now: Date, withTrial: boolean) {
+  return `SELECT coverage_admission_read(${literal(dto.accountId)}::varchar,
+  ${literal(utcDay(now))}::date, ${literal(now.toISOString())}::timestamptz,
+  ${literal(String(withTrial))}::boolean, ${literal(dto.jobId)}::varchar) AS "read"`;
+}
 
 /** A lease as admission stores it (the stored answer of its jobId included). */
 interface LeaseInsert {
@@ -126,12 +102,13 @@ const STORED_ANSWER: SqlStatement = {
 /**
  * `POST /v1/jobs`: the decision plus a lease, atomic per account in Postgres.
  *
- * One short transaction per admission, three round trips: BEGIN with the lock of the account's
- * admission row (`FOR UPDATE`: the admissions of one account take turns in every instance); in
- * one statement read the answer already stored for the jobId, the account's entitlement rows, its
- * live covered leases and today's usage (timing out its expired leases in passing); decide; the
- * lease's INSERT with the COMMIT; then announce the counters' change (`CountersChangeAnnouncer`). The cap is never
- * exceeded whatever the number of parallel requests and instances; other accounts never wait.
+ * One short transaction per admission, two round trips: the BEGIN with the locked read (the lock
+ * of the account's admission row, `FOR UPDATE`: the admissions of one account take turns in every
+ * instance; then the answer already stored for the jobId, the account's entitlement rows, its live
+ * covered leases and today's usage, its expired leases timed out in passing); decide; the lease's
+ * INSERT with the COMMIT; then announce the counters' change (`CountersChangeAnnouncer`). The lock
+ * is held across one wait for the service only. The cap is never exceeded whatever the number of
+ * parallel requests and instances; other accounts never wait.
  *
  * Admission is authoritative: the entitlement is read under the lock, never from the cache (with
  * a source that cannot derive it from those rows, it is read fresh just before).
@@ -171,9 +148,9 @@ export class JobAdmissionService {
       this.source.fromRow === null ? await this.entitlements.fresh(dto.accountId, now) : null;
     let result: Admitted | StoredAnswer;
     try {
-      result = await this.db.transaction(
-        (tx, locked) => this.admitLocked(tx, locked, dto, model, read, hash, now),
-        (literal) => lockSql(literal(dto.accountId)),
+      result = await this.db.transaction<Admitted | StoredAnswer, { read: AdmissionReadRow }>(
+        async (tx, [opened]) => this.admitLocked(tx, opened.read, dto, model, read, hash, now),
+        (literal) => admissionReadSql(literal, dto, now, read?.isTrial ?? true),
       );
     } catch (e) {
       // The same jobId admitted at the same moment for another account: answer as a retry would.
@@ -187,20 +164,15 @@ export class JobAdmissionService {
     return result.outcome;
   }
 
-  private async admitLocked(
+  private admitLocked(
     tx: TransactionRunner,
-    locked: boolean,
+    row: AdmissionReadRow,
     dto: JobRequestDto,
     model: ModelDefinition,
     read: AccountEntitlement | null,
     hash: string,
     now: Date,
-  ): Promise<Admitted | StoredAnswer> {
-    if (!locked) await createLock(tx, dto.accountId);
-    const [row] = await tx.query<AdmissionReadRow>(ADMISSION_READ, [
-      ...counterParams(dto.accountId, now, read?.isTrial ?? true),
-      dto.jobId,
-    ]);
+  ): Admitted | StoredAnswer {
     if (row.stored !== null) return row.stored;
     const entitlement = read ?? this.source.fromRow!(row, dto.accountId, now);
     const counters = countersFromRow(row);
@@ -270,23 +242,6 @@ export class JobAdmissionService {
     this.decisions.inc({ endpoint: 'jobs', reason: 'replayed' });
     return { status: stored.http_status === 201 ? 201 : 200, body: stored.decision };
   }
-}
-
-/**
- * The account's admission lock, taken for the rest of the transaction by the statement sent with
- * its BEGIN (`literal` is the account id as an escaped SQL literal).
- */
-function lockSql(literal: string): string {
-  return LOCK_ACCOUNT.text.replace('$1', literal);
-}
-
-/** The account's first admission: creates its lock row, then takes the lock. */
-async function createLock(tx: TransactionRunner, accountId: string): Promise<void> {
-  await tx.query(
-    `INSERT INTO coverage_admission_locks (account_id) VALUES ($1) ON CONFLICT (account_id) DO NOTHING`,
-    [accountId],
-  );
-  await tx.query(LOCK_ACCOUNT, [accountId]);
 }
 
 function isUniqueViolation(e: unknown): boolean {

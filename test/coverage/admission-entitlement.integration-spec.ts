@@ -3,6 +3,12 @@ import { DataSource } from 'typeorm';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { EntitlementSource, type EntitlementRow } from '../../src/coverage/entitlement-cache';
 import { ENTITLEMENT_COLUMNS } from '../../src/coverage/entitlement-source.provider';
+import {
+  COUNTER_COLUMNS,
+  counterParams,
+  LIVE_LEASES,
+  type CountersRow,
+} from '../../src/coverage/coverage-counters';
 import type { PlanId, PrimaryState } from '../../src/entitlements/domain';
 import { EntitlementService } from '../../src/entitlements/entitlement.service';
 import { createTestApp, type TestApp } from '../support/test-app';
@@ -79,12 +85,13 @@ describe('admission reads the same entitlement as the entitlement persistence', 
     },
   );
 
+  const send = (path: string, body: object) =>
+    request(t.server).post(path).set('authorization', bearer('gateway')).send(body);
+
   it.each(KINDS)(
     '%s on %s: a job is admitted on the entitlement the check answers with',
     async (kind, plan) => {
       const accountId = await account(kind, plan);
-      const send = (path: string, body: object) =>
-        request(t.server).post(path).set('authorization', bearer('gateway')).send(body);
       const check = await send('/v1/coverage', { accountId, modelId: 'sdxl-1024' }).expect(200);
       const admitted = await send('/v1/jobs', {
         accountId,
@@ -96,6 +103,48 @@ describe('admission reads the same entitlement as the entitlement persistence', 
       expect(jobId).toBe(`job_${accountId}`);
       expect(leaseExpiresAt === null).toBe(!check.body.covered);
       expect(decision).toEqual(check.body);
+    },
+  );
+
+  it.each(KINDS)(
+    '%s on %s: admission’s locked read (a database function) reads what the coverage check reads',
+    async (kind, plan) => {
+      const accountId = await account(kind, plan);
+      const jobs = [`a_${accountId}`, `b_${accountId}`, `c_${accountId}`];
+      for (const jobId of jobs) {
+        await send('/v1/jobs', { accountId, modelId: 'sdxl-1024', jobId });
+      }
+      await send(`/v1/jobs/${jobs[0]}/finish`, { outcome: 'completed' });
+      const now = new Date();
+      const db = t.app.get(DataSource);
+      for (const withTrial of [true, false]) {
+        const [expected] = (await db.query(
+          `SELECT ${ENTITLEMENT_COLUMNS}, ${COUNTER_COLUMNS} FROM ${LIVE_LEASES}`,
+          counterParams(accountId, now, withTrial),
+        )) as (EntitlementRow & CountersRow)[];
+        const stored = (await db.query(
+          `SELECT account_id, request_hash, http_status, decision FROM job_leases WHERE job_id = $1`,
+          [jobs[1]],
+        )) as unknown[];
+        const runner = db.createQueryRunner();
+        await runner.startTransaction();
+        try {
+          const [{ read }] = (await runner.query(
+            `SELECT coverage_admission_read($1, $2, $3, $4, $5) AS "read"`,
+            [...counterParams(accountId, now, withTrial), jobs[1]],
+          )) as { read: EntitlementRow & CountersRow & { stored: unknown } }[];
+          const { nextExpiry, stored: readStored, ...rest } = read;
+          const { nextExpiry: expectedExpiry, ...expectedRest } = expected;
+          expect(rest).toEqual(expectedRest);
+          expect(nextExpiry === null ? null : new Date(nextExpiry).getTime()).toBe(
+            expectedExpiry === null ? null : new Date(expectedExpiry).getTime(),
+          );
+          expect(readStored).toEqual(stored[0]);
+        } finally {
+          await runner.rollbackTransaction();
+          await runner.release();
+        }
+      }
     },
   );
 });
