@@ -158,26 +158,44 @@ export function decideCoverage(input: CoverageInput): CoverageDecision {
     reducedAt: thresholds?.reduceAtSpark ?? null,
     resetsAt: nextUtcMidnight(now),
   };
-  const base = {
+  const answer = (
+    reason: CoverageReason,
+    covered: boolean,
+    admit: boolean,
+    jobClass: ModelClass | null,
+    priority: JobPriority | null,
+    concurrency: CoverageDecision['concurrency'],
+    fallback: CoverageFallback | null,
+    trialLimit: TrialLimitKind | null,
+    estimatedSpark: number | null,
+  ): CoverageDecision => ({
+    covered,
+    admit,
+    reason,
     plan,
     state: entitlement.state,
+    jobClass,
+    priority,
+    concurrency,
     fairUse,
+    fallback,
+    trialLimit,
+    estimatedSpark,
     trial: entitlement.isTrial,
-    trialLimit: null,
-  };
+  });
 
   if (model === null) {
-    return {
-      ...base,
-      covered: false,
-      admit: false,
-      reason: 'unknown_model',
-      jobClass: null,
-      priority: null,
-      concurrency: { limit: null, running: 0 },
-      fallback: null,
-      estimatedSpark: null,
-    };
+    return answer(
+      'unknown_model',
+      false,
+      false,
+      null,
+      null,
+      { limit: null, running: 0 },
+      null,
+      null,
+      null,
+    );
   }
 
   const estimatedSpark = estimateSpark(model, input.params).spark;
@@ -192,22 +210,22 @@ export function decideCoverage(input: CoverageInput): CoverageDecision {
   const notCovered = (
     reason: CoverageReason,
     extra: { creditCard?: boolean; trialLimit?: TrialLimitKind } = {},
-  ): CoverageDecision => ({
-    ...base,
-    covered: false,
-    admit: false,
-    reason,
-    jobClass,
-    priority: null,
-    concurrency,
-    fallback: {
-      payWith: 'premium_spark',
+  ): CoverageDecision =>
+    answer(
+      reason,
+      false,
+      false,
+      jobClass,
+      null,
+      concurrency,
+      {
+        payWith: 'premium_spark',
+        estimatedSpark,
+        creditCardCoverageRequired: extra.creditCard ?? false,
+      },
+      extra.trialLimit ?? null,
       estimatedSpark,
-      creditCardCoverageRequired: extra.creditCard ?? false,
-    },
-    trialLimit: extra.trialLimit ?? null,
-    estimatedSpark,
-  });
+    );
 
   if (!input.catalog.isCovered(model)) {
     return notCovered('vendor_model_excluded', { creditCard: true });
@@ -228,17 +246,17 @@ export function decideCoverage(input: CoverageInput): CoverageDecision {
       ? 'subscription_throttled'
       : 'subscription';
   const full = limit !== null && running >= limit;
-  return {
-    ...base,
-    covered: true,
-    admit: !full,
-    reason: full ? 'concurrency_limit' : 'covered',
+  return answer(
+    full ? 'concurrency_limit' : 'covered',
+    true,
+    !full,
     jobClass,
     priority,
     concurrency,
-    fallback: null,
+    null,
+    null,
     estimatedSpark,
-  };
+  );
 }
 
 /** The first trial limit the job breaks, or null. */
