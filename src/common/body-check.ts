@@ -23,8 +23,8 @@ interface PropertyRule {
  * decorators themselves, so there is nothing to keep in step.
  *
  * It only says yes or no, and it says yes exactly when the global pipe (whitelist,
- * forbidNonWhitelisted, no NUL characters) would accept the body; callers run the pipe on a "no" so that a refusal
- * names every bad field as everywhere else. A DTO using a kind of rule this does not implement
+ * forbidNonWhitelisted, no NUL characters) would accept the body; callers run the pipe on a "no"
+ * so that a refusal names every bad field as everywhere else. A DTO using a kind of rule this does not implement
  * (nested objects, `each`, groups, async validators) is refused when compiled, never guessed at.
  */
 export function compileBodyCheck(dto: new () => object): BodyCheck {

@@ -64,8 +64,8 @@ const EXTEND_LEASE: SqlStatement = {
 
 /**
  * The usual finish in one statement: a running job whose lease is live gets its outcome; a
- * completed covered job is added to the day's usage. Anything else (no such job, already finished, lease run out, a refund) matches
- * no row and takes the locked path.
+ * completed covered job is added to the day's usage. Anything else (no such job, already
+ * finished, lease run out, a refund) matches no row and takes the locked path.
  */
 const FINISH_RUNNING: SqlStatement = {
   name: 'coverage_lease_finish_v2',
@@ -99,8 +99,8 @@ SELECT f.account_id, f.covered, f.render_spark, f.counted_day IS NOT NULL AS cou
  * takes it off the day it was counted.
  *
  * A finish that changes what an account counts announces it after its commit
- * (`CountersChangeAnnouncer`). A heartbeat does not: it only moves a live lease's expiry later, and cached
- * counters are never used past the earliest expiry they were read with.
+ * (`CountersChangeAnnouncer`). A heartbeat does not: it only moves a live lease's expiry later,
+ * and cached counters are never used past the earliest expiry they were read with.
  */
 @Injectable()
 export class JobLeaseService {

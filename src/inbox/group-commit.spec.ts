@@ -48,6 +48,23 @@ function committer(
   });
 }
 
+/**
+ * Submits `items` while a lone first write ('lead') is in flight, then ends that write: the items
+ * wait together for the second write. Returns their promises, in order.
+ */
+async function groupedBehindALead(
+  store: ControlledStore,
+  group: GroupCommitter<string, string>,
+  items: string[],
+): Promise<Promise<string>[]> {
+  const lead = group.submit('lead');
+  const first = await store.started(0);
+  const grouped = items.map((item) => group.submit(item));
+  first.succeed();
+  await lead;
+  return grouped;
+}
+
 describe('GroupCommitter', () => {
   it('writes a lone item at once and the items arriving meanwhile together in the next write', async () => {
     const store = new ControlledStore();
@@ -111,12 +128,7 @@ describe('GroupCommitter', () => {
   it('fails only the callers of a failed write; the next write goes ahead', async () => {
     const store = new ControlledStore();
     const group = committer(store);
-    const lead = group.submit('lead');
-    const first = await store.started(0);
-    const a = group.submit('a');
-    const b = group.submit('b');
-    first.succeed();
-    await lead;
+    const [a, b] = await groupedBehindALead(store, group, ['a', 'b']);
     const second = await store.started(1);
     const c = group.submit('c');
     second.fail(unreachable);
@@ -133,13 +145,11 @@ describe('GroupCommitter', () => {
   it('writes a group refused for its content again item by item, so only the bad item fails', async () => {
     const store = new ControlledStore();
     const group = committer(store);
-    const lead = group.submit('lead');
-    const first = await store.started(0);
-    const good = group.submit('good');
-    const bad = group.submit('bad');
-    const alsoGood = group.submit('also good');
-    first.succeed();
-    await lead;
+    const [good, bad, alsoGood] = await groupedBehindALead(store, group, [
+      'good',
+      'bad',
+      'also good',
+    ]);
     (await store.started(1)).fail(refused);
     const retries = [await store.started(2)];
     retries[0].succeed();

@@ -27,27 +27,10 @@ export class MetricsService {
     });
   }
 
-  /** The labelled series of each route seen, looked up once (labelling hashes on every call). */
-  private readonly routeSeries = new Map<
-    string,
-    { duration: { observe(seconds: number): void }; byStatus: Map<number, { inc(): void }> }
-  >();
-
   /** Counts one answered request and its latency (`http_requests_total`, the histogram). */
   recordRequest(method: string, route: string, status: number, seconds: number): void {
-    const key = `${method} ${route}`;
-    let series = this.routeSeries.get(key);
-    if (series === undefined) {
-      series = { duration: this.httpDuration.labels({ method, route }), byStatus: new Map() };
-      this.routeSeries.set(key, series);
-    }
-    let requests = series.byStatus.get(status);
-    if (requests === undefined) {
-      requests = this.httpRequests.labels({ method, route, status: String(status) });
-      series.byStatus.set(status, requests);
-    }
-    requests.inc();
-    series.duration.observe(seconds);
+    this.httpRequests.inc({ method, route, status: String(status) });
+    this.httpDuration.observe({ method, route }, seconds);
   }
 
   /** Returns the registered counter of that name, creating it on first use. */
