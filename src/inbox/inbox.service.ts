@@ -6,7 +6,7 @@ import { Clock } from '../common/clock';
 import { decodeCursor, encodeCursor } from '../common/keyset-cursor';
 import { STORES, type Store } from '../entitlements/domain';
 import { MetricsService } from '../metrics/metrics.service';
-import { GroupCommitter } from './group-commit';
+import { GroupCommitter } from '../common/group-commit';
 import { inboxError, InboxErrorCode } from './inbox-errors';
 import { InboxReceiveGauge } from './inbox-receive.gauge';
 import { InboxWorker } from './inbox.worker';

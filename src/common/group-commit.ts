@@ -2,9 +2,12 @@
 export interface GroupCommitOptions<T> {
   /** Items per write, at most. */
   maxItems: number;
-  /** Summed `weigh` of the items of one write, at most (an item heavier than this goes alone). */
-  maxWeight: number;
-  weigh: (item: T) => number;
+  /**
+   * Summed `weigh` of the items of one write, at most (an item heavier than this goes alone).
+   * Without `weigh`, only `maxItems` bounds a write.
+   */
+  maxWeight?: number;
+  weigh?: (item: T) => number;
   /** Writes running at once; later items wait for one of them to end. */
   maxInFlight: number;
   /**
@@ -12,6 +15,12 @@ export interface GroupCommitOptions<T> {
    * item the store refuses (its content, not the store's health) fails only its own caller.
    */
   retryAlone?: (error: unknown) => boolean;
+  /**
+   * What an item holds in its write (its account, its job id): an item sharing a key with an
+   * item of a write in flight, or with one already taken, is left for a later write, so the items
+   * of one key are written one at a time, in order.
+   */
+  keys?: (item: T) => readonly string[];
 }
 
 interface Waiting<T, R> {
@@ -27,8 +36,10 @@ interface Waiting<T, R> {
  * once the write that holds it is over; a failed write fails only the callers of its items.
  */
 export class GroupCommitter<T, R> {
-  private readonly waiting: Waiting<T, R>[] = [];
+  private waiting: Waiting<T, R>[] = [];
   private inFlight = 0;
+  /** The keys of the items in the writes in flight. */
+  private readonly held = new Set<string>();
 
   /** `write` returns one result per item, in the items' order, once they are durable. */
   constructor(
@@ -45,25 +56,46 @@ export class GroupCommitter<T, R> {
 
   private pump(): void {
     while (this.inFlight < this.options.maxInFlight && this.waiting.length > 0) {
+      const batch = this.takeBatch();
+      // Every item waiting shares a key with a write in flight: its end pumps again.
+      if (batch.length === 0) return;
+      const keys = this.options.keys === undefined ? [] : batch.flatMap((w) => this.keysOf(w));
+      for (const key of keys) this.held.add(key);
       this.inFlight++;
-      void this.run(this.takeBatch()).finally(() => {
+      void this.run(batch).finally(() => {
+        for (const key of keys) this.held.delete(key);
         this.inFlight--;
         this.pump();
       });
     }
   }
 
+  private keysOf(w: Waiting<T, R>): readonly string[] {
+    return this.options.keys?.(w.item) ?? [];
+  }
+
   private takeBatch(): Waiting<T, R>[] {
     const { maxItems, maxWeight, weigh } = this.options;
-    let count = 1;
-    let weight = weigh(this.waiting[0].item);
-    while (count < Math.min(maxItems, this.waiting.length)) {
-      const next = weigh(this.waiting[count].item);
-      if (weight + next > maxWeight) break;
+    const taken: Waiting<T, R>[] = [];
+    const left: Waiting<T, R>[] = [];
+    const held = new Set<string>(this.held);
+    let weight = 0;
+    let i = 0;
+    for (; i < this.waiting.length && taken.length < maxItems; i++) {
+      const w = this.waiting[i];
+      const itemKeys = this.keysOf(w);
+      if (itemKeys.some((key) => held.has(key))) {
+        left.push(w);
+        continue;
+      }
+      const next = weigh?.(w.item) ?? 0;
+      if (taken.length > 0 && weight + next > (maxWeight ?? Infinity)) break;
       weight += next;
-      count++;
+      taken.push(w);
+      for (const key of itemKeys) held.add(key);
     }
-    return this.waiting.splice(0, count);
+    this.waiting = left.concat(this.waiting.slice(i));
+    return taken;
   }
 
   private async run(batch: Waiting<T, R>[]): Promise<void> {

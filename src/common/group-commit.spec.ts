@@ -180,6 +180,41 @@ describe('GroupCommitter', () => {
     );
   });
 
+  it('leaves an item sharing a key with a taken item for a later write, in order', async () => {
+    const store = new ControlledStore();
+    // An item's key is its first letter: 'a1' and 'a2' share one.
+    const group = committer(store, { keys: (item) => [item[0]] });
+    const all = await groupedBehindALead(store, group, ['a1', 'b1', 'a2', 'c1', 'a3', 'b2']);
+    const expected = [['a1', 'b1', 'c1'], ['a2', 'b2'], ['a3']];
+    for (const [n, items] of expected.entries()) {
+      const write = await store.started(n + 1);
+      expect(write.items).toEqual(items);
+      write.succeed();
+    }
+    await expect(Promise.all(all)).resolves.toHaveLength(6);
+  });
+
+  it('keeps an item whose key a write in flight holds until that write is over', async () => {
+    const store = new ControlledStore();
+    const group = committer(store, { maxInFlight: 2, keys: (item) => [item[0]] });
+    const a1 = group.submit('a1');
+    const first = await store.started(0);
+    const a2 = group.submit('a2');
+    const b1 = group.submit('b1');
+    // The second slot is free, but a2 must wait for a1's write: b1 goes alone.
+    const second = await store.started(1);
+    expect(second.items).toEqual(['b1']);
+    second.succeed();
+    await b1;
+    expect(store.writes).toHaveLength(2);
+    first.succeed();
+    await a1;
+    const third = await store.started(2);
+    expect(third.items).toEqual(['a2']);
+    third.succeed();
+    await expect(a2).resolves.toBe('stored a2');
+  });
+
   it('fails the callers of a write that answers for a different number of items', async () => {
     const store = new ControlledStore();
     const group = committer(store);
