@@ -5,6 +5,7 @@ import { CreateEntitlementTables1795300000002 } from './1795300000002-CreateEnti
 import { CreateCoverageTables1795300000010 } from './1795300000010-CreateCoverageTables';
 import { CreateStripeTables1795300000300 } from './1795300000300-CreateStripeTables';
 import { CreateAdmissionReadFunction1795300000400 } from './1795300000400-CreateAdmissionReadFunction';
+import { CreateAdmissionReadManyFunction1795300000500 } from './1795300000500-CreateAdmissionReadManyFunction';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the app, the CLI, the drift check and
@@ -17,4 +18,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   CreateCoverageTables1795300000010,
   CreateStripeTables1795300000300,
   CreateAdmissionReadFunction1795300000400,
+  CreateAdmissionReadManyFunction1795300000500,
 ];

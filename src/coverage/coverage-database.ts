@@ -14,6 +14,14 @@ export interface SqlRunner {
   query<T>(statement: SqlStatement | string, values?: unknown[]): Promise<T[]>;
 }
 
+/**
+ * Postgres ended the transaction to break a deadlock. A batch that did (not expected: batches
+ * take their locks in one order) is sent again item by item (`GroupCommitter`'s `retryAlone`).
+ */
+export function isDeadlock(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '40P01';
+}
+
 /** Escapes a value as an SQL string literal (cast it in the statement). */
 export type SqlLiteral = (value: string) => string;
 
@@ -21,9 +29,12 @@ export type SqlLiteral = (value: string) => string;
 export interface TransactionRunner extends SqlRunner {
   /**
    * A last statement sent in the COMMIT's round trip (a simple query: its values are escaped
-   * literals). It must not return anything the caller needs.
+   * literals). `committed` gets its rows once the COMMIT has succeeded.
    */
-  commitWith(statement: (literal: SqlLiteral) => string): void;
+  commitWith(
+    statement: (literal: SqlLiteral) => string,
+    committed?: (rows: QueryResultRow[]) => void,
+  ): void;
 }
 
 /**
@@ -81,18 +92,25 @@ export class CoverageDatabase implements SqlRunner {
       }
       const literal: SqlLiteral = (value) => client.escapeLiteral(value);
       let closing: string | null = null;
+      let onCommitted: ((rows: QueryResultRow[]) => void) | undefined;
       const result = await work(
         {
           query: <R>(statement: SqlStatement | string, values: unknown[] = []) =>
             run<R>(client, statement, values, this.prepared),
-          commitWith: (statement) => {
+          commitWith: (statement, committed) => {
             if (closing !== null) throw new Error('one closing statement per transaction');
             closing = statement(literal);
+            onCommitted = committed;
           },
         },
         opened,
       );
-      await client.query(closing === null ? 'COMMIT' : `${closing}; COMMIT`);
+      if (closing === null) {
+        await client.query('COMMIT');
+      } else {
+        const results = (await client.query(`${closing}; COMMIT`)) as unknown as QueryResult[];
+        onCommitted?.(results[0].rows);
+      }
       return result;
     } catch (e) {
       broken ??= await client.query('ROLLBACK').then(

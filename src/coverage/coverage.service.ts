@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Catalog } from '../catalog/catalog';
 import { catalogError, CatalogErrorCode } from '../catalog/catalog-errors';
-import type { ModelDefinition } from '../catalog/catalog.types';
-import { JobParameterError } from '../catalog/spark-estimator';
+import type { JobParameters, ModelDefinition } from '../catalog/catalog.types';
+import { estimateSpark, JobParameterError } from '../catalog/spark-estimator';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { AccountEntitlement } from '../entitlements/domain';
@@ -138,8 +138,20 @@ export function requireModel(catalog: Catalog, modelId: string): ModelDefinition
 
 /** The pure decision, with a bad job parameter turned into the catalog's 400. */
 export function decide(input: CoverageInput): CoverageDecision {
+  return withParameterErrors(() => decideCoverage(input));
+}
+
+/**
+ * Throws the catalog's 400 when the job's parameters do not fit the model: the check the decision
+ * makes first (its estimate), made on its own before any lock is taken.
+ */
+export function checkJobParameters(model: ModelDefinition, params: JobParameters): void {
+  withParameterErrors(() => estimateSpark(model, params));
+}
+
+function withParameterErrors<T>(work: () => T): T {
   try {
-    return decideCoverage(input);
+    return work();
   } catch (e) {
     if (e instanceof JobParameterError) {
       throw catalogError(CatalogErrorCode.InvalidJobParameter, e.message);

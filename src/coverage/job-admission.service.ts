@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
+import { GroupCommitter } from '../common/group-commit';
 import { Catalog } from '../catalog/catalog';
 import type { ModelDefinition } from '../catalog/catalog.types';
 import { Clock } from '../common/clock';
@@ -11,12 +12,12 @@ import { countersFromRow, type CountersRow } from './coverage-counters';
 import { CountersChangeAnnouncer } from './counters-change.announcer';
 import {
   CoverageDatabase,
+  isDeadlock,
   type SqlLiteral,
   type SqlStatement,
-  type TransactionRunner,
 } from './coverage-database';
 import { coveragePolicyFrom } from './coverage-policy.provider';
-import { decide, requireModel } from './coverage.service';
+import { checkJobParameters, decide, requireModel } from './coverage.service';
 import type { CoverageOutcome } from './coverage.types';
 import { utcDay, type CoverageDecision, type CoveragePolicy } from './domain';
 import { toDecisionBody, type JobDecisionDto } from './dto/coverage-decision.dto';
@@ -30,30 +31,61 @@ interface StoredAnswer {
   decision: JobDecisionDto;
 }
 
-const UNIQUE_VIOLATION = '23505';
-
-/** The row of `ADMISSION_READ`. */
+/** The row of `ADMISSION_READ`: one account's locked read. */
 interface AdmissionReadRow extends CountersRow, EntitlementRow {
   stored: StoredAnswer | null;
 }
 
-/** What the locked part decided: the answer, and whether a covered lease (a slot) was taken. */
+/** One admission on its way through a batch. */
+interface AdmissionItem {
+  dto: JobRequestDto;
+  model: ModelDefinition;
+  hash: string;
+  now: Date;
+  /** The entitlement read before, from a source that cannot derive it from the locked rows. */
+  read: AccountEntitlement | null;
+}
+
+/** What the locked part decided: the answer, whether it took a slot, the lease to store. */
 interface Admitted {
   outcome: CoverageOutcome<JobDecisionDto>;
   tookSlot: boolean;
+  /** Null for a 429: nothing is stored, the retry is the point of it. */
+  lease: LeaseInsert | null;
 }
 
+/** An admission's end: decided, an answer stored before for its jobId, or its own error. */
+type AdmissionResult = Admitted | StoredAnswer | { error: unknown };
+
 /**
- * The locked read, sent with the BEGIN (so its values are escaped literals): the database function
- * `coverage_admission_read` takes the account's admission lock (every admission of an account, in
- * every instance, takes its turn), marks its expired leases timed out, then reads the answer
- * already stored for the jobId, the entitlement rows and the counters, each after the lock is
- * held. See its migration.
+ * Admissions in a batch, at most: a batch is the admissions that arrived while the previous one
+ * was in flight (see `GroupCommitter`).
  */
-function admissionReadSql(literal: SqlLiteral, dto: JobRequestDto, now: Date, withTrial: boolean) {
-  return `SELECT coverage_admission_read(${literal(dto.accountId)}::varchar,
-  ${literal(utcDay(now))}::date, ${literal(now.toISOString())}::timestamptz,
-  ${literal(String(withTrial))}::boolean, ${literal(dto.jobId)}::varchar) AS "read"`;
+const BATCH_MAX_ADMISSIONS = 64;
+
+/**
+ * Batches in flight at once (each on a connection of its own). Two: while one waits for
+ * Postgres, the next is read and decided.
+ */
+const BATCH_MAX_IN_FLIGHT = 2;
+
+/**
+ * The locked read of a batch, sent with the BEGIN (so its values are escaped literals): the
+ * database function `coverage_admission_read_many` takes each account's admission lock, in the
+ * order of the account ids (every admission of an account, in every instance, takes its turn),
+ * marks its expired leases timed out, then reads the answer already stored for the jobId, the
+ * entitlement rows and the counters, each after the lock is held. See its migration and
+ * `coverage_admission_read`'s.
+ */
+function admissionReadSql(literal: SqlLiteral, items: readonly AdmissionItem[]): string {
+  const array = (type: string, value: (item: AdmissionItem) => string): string =>
+    `ARRAY[${items.map((item) => literal(value(item))).join(', ')}]::${type}[]`;
+  return `SELECT account_id, "read" FROM coverage_admission_read_many(
+  ${array('varchar', (i) => i.dto.accountId)},
+  ${array('date', (i) => utcDay(i.now))},
+  ${array('timestamptz', (i) => i.now.toISOString())},
+  ${array('boolean', (i) => String(i.read?.isTrial ?? true))},
+  ${array('varchar', (i) => i.dto.jobId)})`;
 }
 
 /** A lease as admission stores it (the stored answer of its jobId included). */
@@ -74,24 +106,33 @@ interface LeaseInsert {
 }
 
 /**
- * The lease's INSERT, sent with the COMMIT in one round trip, so as a simple query: every value
- * an escaped literal with an explicit cast.
+ * The leases' INSERT, sent with the COMMIT in one round trip, so as a simple query: every value
+ * an escaped literal with an explicit cast. In the order of the job ids, so two batches waiting
+ * on each other's job ids wait in one order. A job id taken meanwhile (by another account's
+ * admission, committed or not) is skipped, not an error: `RETURNING` names the leases stored.
  */
-function insertLeaseSql(lease: LeaseInsert, literal: SqlLiteral): string {
+function insertLeasesSql(leases: readonly LeaseInsert[], literal: SqlLiteral): string {
   const number = (n: number): string => {
     if (!Number.isFinite(n)) throw new Error(`not a finite number: ${n}`);
     return literal(String(n));
   };
-  return `INSERT INTO job_leases (account_id, job_id, job_class, model_id, status, covered, trial,
-  reason, http_status, request_hash, decision, render_spark, counted_day,
-  lease_expires_at, created_at, finished_at)
-VALUES (${literal(lease.accountId)}, ${literal(lease.jobId)}, ${literal(lease.jobClass)},
+  const rows = [...leases]
+    .sort((a, b) => (a.jobId < b.jobId ? -1 : a.jobId > b.jobId ? 1 : 0))
+    .map(
+      (lease) => `(${literal(lease.accountId)}, ${literal(lease.jobId)}, ${literal(lease.jobClass)},
   ${literal(lease.modelId)}, 'running', ${literal(String(lease.covered))}::boolean,
   ${literal(String(lease.trial))}::boolean, ${literal(lease.reason)},
   ${number(lease.httpStatus)}::int, ${literal(lease.requestHash)},
   ${literal(JSON.stringify(lease.decision))}::jsonb, ${number(lease.renderSpark)}::numeric, NULL,
   ${literal(lease.leaseExpiresAt.toISOString())}::timestamptz,
-  ${literal(lease.createdAt.toISOString())}::timestamptz, NULL)`;
+  ${literal(lease.createdAt.toISOString())}::timestamptz, NULL)`,
+    );
+  return `INSERT INTO job_leases (account_id, job_id, job_class, model_id, status, covered, trial,
+  reason, http_status, request_hash, decision, render_spark, counted_day,
+  lease_expires_at, created_at, finished_at)
+VALUES ${rows.join(',\n')}
+ON CONFLICT DO NOTHING
+RETURNING job_id`;
 }
 
 const STORED_ANSWER: SqlStatement = {
@@ -102,25 +143,38 @@ const STORED_ANSWER: SqlStatement = {
 /**
  * `POST /v1/jobs`: the decision plus a lease, atomic per account in Postgres.
  *
- * One short transaction per admission, two round trips: the BEGIN with the locked read (the lock
- * of the account's admission row, `FOR UPDATE`: the admissions of one account take turns in every
- * instance; then the answer already stored for the jobId, the account's entitlement rows, its live
- * covered leases and today's usage, its expired leases timed out in passing); decide; the lease's
- * INSERT with the COMMIT; then announce the counters' change (`CountersChangeAnnouncer`). The lock
- * is held across one wait for the service only. The cap is never exceeded whatever the number of
- * parallel requests and instances; other accounts never wait.
+ * Admissions go in batches (group commit, `GroupCommitter`): those that arrive while a batch is in
+ * flight go together in the next, one per account and per jobId (the others wait for a later
+ * batch). One short transaction per batch, two round trips: the BEGIN with the locked read of
+ * every account (each account's admission row locked `FOR UPDATE`, in the order of the ids: the
+ * admissions of one account take turns in every instance; then the answer already stored for the
+ * jobId, the entitlement rows, the live covered leases and today's usage, expired leases timed
+ * out in passing); decide each; the leases' INSERT with the COMMIT; then announce the counters'
+ * change (`CountersChangeAnnouncer`). The locks are held across one wait for the service only.
+ * The cap is never exceeded whatever the number of parallel requests and instances; other
+ * accounts never wait for an account's turn. A lone admission is sent at once.
  *
  * Admission is authoritative: the entitlement is read under the lock, never from the cache (with
  * a source that cannot derive it from those rows, it is read fresh just before).
  *
  * Idempotent by `jobId`: the first answer (201 or 200) is stored with the lease and replayed to a
  * retry; a 429 stores nothing (the retry is the point of it), and a `jobId` reused for another
- * request is a 409.
+ * request is a 409. An admission's own error (a bad job parameter) fails it alone; a failed
+ * batch (the database) fails its admissions, and stores none of them.
  */
 @Injectable()
 export class JobAdmissionService {
   private readonly policy: CoveragePolicy;
   private readonly decisions;
+  private readonly batches = new GroupCommitter<AdmissionItem, AdmissionResult>(
+    (items) => this.admitBatch(items),
+    {
+      maxItems: BATCH_MAX_ADMISSIONS,
+      maxInFlight: BATCH_MAX_IN_FLIGHT,
+      keys: (item) => [`account:${item.dto.accountId}`, `job:${item.dto.jobId}`],
+      retryAlone: isDeadlock,
+    },
+  );
 
   constructor(
     private readonly catalog: Catalog,
@@ -143,38 +197,70 @@ export class JobAdmissionService {
   async admit(dto: JobRequestDto): Promise<CoverageOutcome<JobDecisionDto>> {
     const model = requireModel(this.catalog, dto.modelId);
     const hash = requestHash(dto);
+    try {
+      checkJobParameters(model, jobParameters(dto));
+    } catch (e) {
+      // Bad parameters take no lock and join no batch (a batch commits the others' locks with
+      // it). A retry of a jobId already answered is still answered as one: replay or 409.
+      const [stored] = await this.db.query<StoredAnswer>(STORED_ANSWER, [dto.jobId]);
+      if (stored === undefined) throw e;
+      return this.replay(stored, dto, hash);
+    }
     const now = this.clock.now();
     const read =
       this.source.fromRow === null ? await this.entitlements.fresh(dto.accountId, now) : null;
-    let result: Admitted | StoredAnswer;
-    try {
-      result = await this.db.transaction<Admitted | StoredAnswer, { read: AdmissionReadRow }>(
-        async (tx, [opened]) => this.admitLocked(tx, opened.read, dto, model, read, hash, now),
-        (literal) => admissionReadSql(literal, dto, now, read?.isTrial ?? true),
-      );
-    } catch (e) {
-      // The same jobId admitted at the same moment for another account: answer as a retry would.
-      if (!isUniqueViolation(e)) throw e;
-      const stored = (await this.db.query<StoredAnswer>(STORED_ANSWER, [dto.jobId]))[0];
-      if (stored === undefined) throw e;
-      result = stored;
-    }
+    const result = await this.batches.submit({ dto, model, hash, now, read });
+    if ('error' in result) throw result.error;
     if ('http_status' in result) return this.replay(result, dto, hash);
     if (result.tookSlot) this.countersChanged.changed(dto.accountId);
     return result.outcome;
   }
 
-  private admitLocked(
-    tx: TransactionRunner,
-    row: AdmissionReadRow,
-    dto: JobRequestDto,
-    model: ModelDefinition,
-    read: AccountEntitlement | null,
-    hash: string,
-    now: Date,
-  ): Admitted | StoredAnswer {
+  /** One batch's transaction, then the stored answers of the job ids taken meanwhile. */
+  private async admitBatch(items: AdmissionItem[]): Promise<AdmissionResult[]> {
+    let inserted: ReadonlySet<string> = new Set();
+    const results = await this.db.transaction<
+      AdmissionResult[],
+      { account_id: string; read: AdmissionReadRow }
+    >(
+      async (tx, rows) => {
+        const reads = new Map(rows.map((row) => [row.account_id, row.read]));
+        const decided = items.map((item): AdmissionResult => {
+          try {
+            return this.admitLocked(reads.get(item.dto.accountId)!, item);
+          } catch (error) {
+            return { error };
+          }
+        });
+        const leases = decided.flatMap((r) => ('lease' in r && r.lease !== null ? [r.lease] : []));
+        if (leases.length > 0) {
+          tx.commitWith(
+            (literal) => insertLeasesSql(leases, literal),
+            (rows) => (inserted = new Set(rows.map((row) => String(row.job_id)))),
+          );
+        }
+        return decided;
+      },
+      (literal) => admissionReadSql(literal, items),
+    );
+    // A lease not stored: its jobId was taken meanwhile by another account's admission (another
+    // batch, another instance). Answer as a retry would: that admission's answer, or a 409.
+    return Promise.all(
+      results.map(async (result, i) => {
+        if (!('lease' in result) || result.lease === null || inserted.has(result.lease.jobId)) {
+          return result;
+        }
+        const jobId = items[i].dto.jobId;
+        const [answer] = await this.db.query<StoredAnswer>(STORED_ANSWER, [jobId]);
+        return answer ?? { error: new Error(`job ${jobId} was taken but has no stored answer`) };
+      }),
+    );
+  }
+
+  private admitLocked(row: AdmissionReadRow, item: AdmissionItem): AdmissionResult {
     if (row.stored !== null) return row.stored;
-    const entitlement = read ?? this.source.fromRow!(row, dto.accountId, now);
+    const { dto, model, now } = item;
+    const entitlement = item.read ?? this.source.fromRow!(row, dto.accountId, now);
     const counters = countersFromRow(row);
     const decision = decide({
       entitlement,
@@ -198,6 +284,7 @@ export class JobAdmissionService {
           retryAfterSeconds: this.config.coverage.retryAfterSeconds,
         },
         tookSlot: false,
+        lease: null,
       };
     }
     const leaseExpiresAt = new Date(now.getTime() + this.leaseMs(decision));
@@ -216,14 +303,13 @@ export class JobAdmissionService {
       trial: decision.covered && decision.trial,
       reason: decision.reason,
       httpStatus: status,
-      requestHash: hash,
+      requestHash: item.hash,
       decision: body,
       renderSpark: decision.estimatedSpark ?? 0,
       leaseExpiresAt,
       createdAt: now,
     };
-    tx.commitWith((literal) => insertLeaseSql(lease, literal));
-    return { outcome: { status, body }, tookSlot: decision.covered };
+    return { outcome: { status, body }, tookSlot: decision.covered, lease };
   }
 
   private leaseMs(decision: CoverageDecision): number {
@@ -242,10 +328,6 @@ export class JobAdmissionService {
     this.decisions.inc({ endpoint: 'jobs', reason: 'replayed' });
     return { status: stored.http_status === 201 ? 201 : 200, body: stored.decision };
   }
-}
-
-function isUniqueViolation(e: unknown): boolean {
-  return (e as { code?: unknown } | null)?.code === UNIQUE_VIOLATION;
 }
 
 /** A digest of what the job asks for: a retry must ask for the same thing. */

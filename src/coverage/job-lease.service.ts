@@ -3,10 +3,16 @@ import type { ModelClass } from '../catalog/catalog.types';
 import type { AppException } from '../common/errors/app.exception';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { GroupCommitter } from '../common/group-commit';
 import { MetricsService } from '../metrics/metrics.service';
 import { coverageError, CoverageErrorCode } from './coverage-errors';
 import { CountersChangeAnnouncer } from './counters-change.announcer';
-import { CoverageDatabase, type SqlRunner, type SqlStatement } from './coverage-database';
+import {
+  CoverageDatabase,
+  isDeadlock,
+  type SqlRunner,
+  type SqlStatement,
+} from './coverage-database';
 import { utcDay } from './domain';
 import type { FinishResponseDto, HeartbeatResponseDto } from './dto/coverage-decision.dto';
 import type { JobOutcome } from './dto/finish-job.dto';
@@ -26,6 +32,7 @@ interface LeaseRow {
 }
 
 interface FinishedRow {
+  job_id: string;
   account_id: string;
   covered: boolean;
   render_spark: string;
@@ -63,34 +70,56 @@ const EXTEND_LEASE: SqlStatement = {
 };
 
 /**
- * The usual finish in one statement: a running job whose lease is live gets its outcome; a
- * completed covered job is added to the day's usage. Anything else (no such job, already
- * finished, lease run out, a refund) matches no row and takes the locked path.
+ * The usual finishes of a batch in one statement (`$1`..`$4`: job ids, outcomes, times, UTC
+ * days, one element per finish, a job id at most once): a running job whose lease is live gets
+ * its outcome; completed covered jobs are added to their day's usage. Anything else (no such job,
+ * already finished, lease run out, a refund) matches no row and takes the locked path. The input
+ * and the usage rows go in the order of their keys, so two batches seldom wait on each other in a
+ * circle; when they do, Postgres ends one (a deadlock) and its finishes are sent again one by one.
  */
 const FINISH_RUNNING: SqlStatement = {
-  name: 'coverage_lease_finish_v2',
+  name: 'coverage_lease_finish_v3',
   text: `
-WITH finished AS (
-  UPDATE job_leases
-     SET status = $2::varchar, finished_at = $3::timestamptz,
-         counted_day = CASE WHEN $2::varchar = 'completed' AND covered THEN $4::date END
-   WHERE job_id = $1 AND status = 'running' AND lease_expires_at > $3::timestamptz
-  RETURNING account_id, covered, trial, render_spark, counted_day),
+WITH input AS (
+  SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::timestamptz[], $4::date[])
+           AS i(job_id, outcome, at, day)
+   ORDER BY i.job_id),
+finished AS (
+  UPDATE job_leases l
+     SET status = i.outcome, finished_at = i.at,
+         counted_day = CASE WHEN i.outcome = 'completed' AND l.covered THEN i.day END
+    FROM input i
+   WHERE l.job_id = i.job_id AND l.status = 'running' AND l.lease_expires_at > i.at
+  RETURNING l.job_id, l.account_id, l.covered, l.trial, l.render_spark, l.counted_day, i.at),
 counted AS (
   INSERT INTO coverage_daily_usage AS d
     (account_id, day, render_spark, completed_jobs, trial_jobs, trial_render_spark, updated_at)
-  SELECT account_id, counted_day, render_spark, 1,
-         CASE WHEN trial THEN 1 ELSE 0 END, CASE WHEN trial THEN render_spark ELSE 0 END, $3
+  SELECT account_id, counted_day, sum(render_spark), count(*),
+         count(*) FILTER (WHERE trial), coalesce(sum(render_spark) FILTER (WHERE trial), 0),
+         max(at)
     FROM finished WHERE counted_day IS NOT NULL
+   GROUP BY account_id, counted_day
+   ORDER BY account_id, counted_day
   ON CONFLICT (account_id, day) DO UPDATE SET
     render_spark = d.render_spark + EXCLUDED.render_spark,
-    completed_jobs = d.completed_jobs + 1,
+    completed_jobs = d.completed_jobs + EXCLUDED.completed_jobs,
     trial_jobs = d.trial_jobs + EXCLUDED.trial_jobs,
     trial_render_spark = d.trial_render_spark + EXCLUDED.trial_render_spark,
     updated_at = EXCLUDED.updated_at)
-SELECT f.account_id, f.covered, f.render_spark, f.counted_day IS NOT NULL AS counted
+SELECT f.job_id, f.account_id, f.covered, f.render_spark, f.counted_day IS NOT NULL AS counted
   FROM finished f`,
 };
+
+/** One finish on its way through a batch. */
+interface FinishItem {
+  jobId: string;
+  outcome: JobOutcome;
+  now: Date;
+}
+
+/** Finishes in a batch, at most (see `GroupCommitter`), and batches in flight at once. */
+const FINISH_BATCH_MAX = 64;
+const FINISH_BATCH_MAX_IN_FLIGHT = 2;
 
 /**
  * Heartbeats and outcomes of admitted jobs. A heartbeat extends a live lease by its class's lease
@@ -106,6 +135,16 @@ SELECT f.account_id, f.covered, f.render_spark, f.counted_day IS NOT NULL AS cou
 export class JobLeaseService {
   private readonly outcomes;
   private readonly leaseSecondsJson: string;
+  /** The usual finishes, together: what arrived while a batch was in flight goes in the next. */
+  private readonly finishes = new GroupCommitter<FinishItem, FinishedRow | undefined>(
+    (items) => this.finishRunning(items),
+    {
+      maxItems: FINISH_BATCH_MAX,
+      maxInFlight: FINISH_BATCH_MAX_IN_FLIGHT,
+      keys: (item) => [item.jobId],
+      retryAlone: isDeadlock,
+    },
+  );
 
   constructor(
     private readonly db: CoverageDatabase,
@@ -145,12 +184,7 @@ export class JobLeaseService {
 
   async finish(jobId: string, outcome: JobOutcome): Promise<FinishResponseDto> {
     const now = this.clock.now();
-    const [finished] = await this.db.query<FinishedRow>(FINISH_RUNNING, [
-      jobId,
-      outcome,
-      now,
-      utcDay(now),
-    ]);
+    const finished = await this.finishes.submit({ jobId, outcome, now });
     let response: FinishResponseDto;
     let countersChanged: boolean;
     if (finished !== undefined) {
@@ -173,6 +207,18 @@ export class JobLeaseService {
     if (countersChanged) this.countersChanged.changed(response.accountId);
     this.outcomes.inc({ outcome: response.status, covered: String(response.covered) });
     return response;
+  }
+
+  /** A batch of finishes in one statement: each one's row, or undefined when it matched none. */
+  private async finishRunning(items: FinishItem[]): Promise<(FinishedRow | undefined)[]> {
+    const rows = await this.db.query<FinishedRow>(FINISH_RUNNING, [
+      items.map((i) => i.jobId),
+      items.map((i) => i.outcome),
+      items.map((i) => i.now),
+      items.map((i) => utcDay(i.now)),
+    ]);
+    const byJob = new Map(rows.map((row) => [row.job_id, row]));
+    return items.map((i) => byJob.get(i.jobId));
   }
 
   /** Every finish the one statement did not take, under the lease's row lock. */

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { ManualClock } from '../../src/common/clock';
 import { EntitlementSource } from '../../src/coverage/entitlement-cache';
 import { expectError } from '../support/http';
@@ -159,6 +160,25 @@ describe('coverage and job admission over HTTP', () => {
       jobs({ accountId, modelId: 'sdxl-1024', jobId: id('job'), width: 1001 }),
       400,
       'invalid_job_parameter',
+    );
+    // A refused admission took nothing: not even the account's admission lock row.
+    const rows = async (table: string) =>
+      (
+        await t.app
+          .get(DataSource)
+          .query(`SELECT count(*)::int AS n FROM ${table} WHERE account_id = $1`, [accountId])
+      )[0].n as number;
+    expect({
+      locks: await rows('coverage_admission_locks'),
+      leases: await rows('job_leases'),
+    }).toEqual({ locks: 0, leases: 0 });
+    // Under a jobId already answered, bad parameters are another request: a 409, as before.
+    const jobId = id('job');
+    await jobs({ accountId, modelId: 'sdxl-1024', jobId }).expect(201);
+    await expectError(
+      jobs({ accountId, modelId: 'sdxl-1024', jobId, width: 1001 }),
+      409,
+      'job_id_conflict',
     );
     await expectError(
       jobs({ accountId, modelId: 'sdxl-1024', jobId: 'bad id!' }),
@@ -388,6 +408,63 @@ describe('coverage and job admission over HTTP', () => {
       targetWorkerId: 'w-1',
     }).expect(200);
     expect(res.body).toMatchObject({ covered: false, reason: 'worker_targeting_not_covered' });
+  });
+
+  it('admissions arriving together are each decided on their own, an account’s in turn', async () => {
+    const busy = account('active');
+    const others = [account('active'), account('active'), account('active')];
+    const twice = account('active');
+    const sameJob = id('job');
+    const [busyAnswers, otherAnswers, badParameter, twiceAnswers] = await Promise.all([
+      Promise.all(
+        Array.from({ length: 6 }, () =>
+          jobs({ accountId: busy, modelId: 'flux-1-schnell', jobId: id('job') }),
+        ),
+      ),
+      Promise.all(
+        others.map((accountId) => jobs({ accountId, modelId: 'sdxl-1024', jobId: id('job') })),
+      ),
+      jobs({ accountId: account('active'), modelId: 'sdxl-1024', jobId: id('job'), width: 1001 }),
+      Promise.all(
+        [1, 2].map(() => jobs({ accountId: twice, modelId: 'sdxl-1024', jobId: sameJob })),
+      ),
+    ]);
+    // The cap (4) held: exactly four admitted, the others refused at the limit.
+    expect(busyAnswers.map((r) => r.status).sort()).toEqual([201, 201, 201, 201, 429, 429]);
+    expect(otherAnswers.map((r) => r.status)).toEqual([201, 201, 201]);
+    // A parameter the model cannot take fails its own admission only.
+    expect(badParameter.status).toBe(400);
+    expect(badParameter.body.error.code).toBe('invalid_job_parameter');
+    // One jobId sent twice at once: admitted once, the same answer twice.
+    expect(twiceAnswers.map((r) => r.status)).toEqual([201, 201]);
+    expect(twiceAnswers[1].body).toEqual(twiceAnswers[0].body);
+    expect(
+      (await check({ accountId: twice, modelId: 'sdxl-1024' }).expect(200)).body.concurrency,
+    ).toMatchObject({ running: 1 });
+    expect(
+      (await check({ accountId: busy, modelId: 'flux-1-schnell' }).expect(200)).body.concurrency,
+    ).toMatchObject({ running: 4 });
+  });
+
+  it('finishes arriving together each get their own answer; the day’s usage adds them all', async () => {
+    const accountId = account('active');
+    const jobIds = [id('job'), id('job'), id('job'), id('job')];
+    for (const jobId of jobIds) await jobs({ accountId, modelId: 'sdxl-1024', jobId }).expect(201);
+    const [completed, again, unknown, failed] = await Promise.all([
+      Promise.all(jobIds.slice(0, 3).map((jobId) => finish(jobId, 'completed'))),
+      finish(jobIds[0], 'completed'),
+      finish(id('job'), 'completed'),
+      finish(jobIds[3], 'failed'),
+    ]);
+    for (const res of [...completed, again]) {
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ status: 'completed', covered: true, countedRenderSpark: 1 });
+    }
+    expect(unknown.status).toBe(404);
+    expect(failed.body).toMatchObject({ status: 'failed', countedRenderSpark: 0 });
+    const after = await check({ accountId, modelId: 'sdxl-1024' }).expect(200);
+    expect(after.body.fairUse.renderSparkToday).toBe(3);
+    expect(after.body.concurrency.running).toBe(0);
   });
 
   it('documents the routes in the OpenAPI document, with the DTOs’ schemas', async () => {
