@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import type { Logger as PinoLogger } from 'pino';
 import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
@@ -14,6 +15,8 @@ import { createValidationPipe } from './common/validation';
 import { exceedsDepth } from './common/body-depth';
 import { commonError, CommonErrorCode } from './common/errors/common-errors';
 import { COVERAGE_ROUTE_MODELS, describeCoverageRoutes } from './coverage/coverage.openapi';
+import { ROOT_LOGGER } from './common/logging/logging.module';
+import { requestLogHook } from './common/logging/request-log.hook';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -103,6 +106,7 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     metrics.recordRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
+  fastify.addHook('onResponse', requestLogHook(app.get<PinoLogger>(ROOT_LOGGER)));
 
   const document = SwaggerModule.createDocument(
     app as unknown as INestApplication,

@@ -4,14 +4,11 @@ import type {
   FastifyInstance,
   FastifyRequest,
   onRequestHookHandler,
-  onResponseHookHandler,
   RouteHandlerMethod,
 } from 'fastify';
-import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { ApiKeys } from '../common/auth/api-keys';
 import { compileBodyCheck, type BodyCheck } from '../common/body-check';
 import { HttpExceptionFilter } from '../common/errors/http-exception.filter';
-import { requestLogLevel } from '../common/logging/request-log-level';
 import { createValidationPipe } from '../common/validation';
 import type { ApiScope } from '../config/app-config';
 import { CoverageGuard } from './coverage.guard';
@@ -34,10 +31,8 @@ const GATEWAY: readonly ApiScope[] = ['gateway'];
  * - the same validation: a body is accepted by the DTO's own constraints compiled once
  *   (`compileBodyCheck`), and anything they refuse goes through the global pipe, which names
  *   every bad field;
- * - the error envelope (the global filter), the request id, the metrics and the body limits
- *   (Fastify's hooks and options, shared with every route);
- * - the request line, at the level every request gets (`requestLogLevel`); the logging
- *   middleware skips these routes.
+ * - the error envelope (the global filter), the request id, the request line, the metrics and
+ *   the body limits (Fastify's hooks and options, shared with every route).
  * Their OpenAPI description is in `coverage.openapi.ts`.
  */
 @Injectable()
@@ -52,7 +47,6 @@ export class CoverageRoutes implements OnModuleInit {
   );
 
   constructor(
-    @InjectPinoLogger(CoverageRoutes.name) private readonly logger: PinoLogger,
     private readonly adapterHost: HttpAdapterHost,
     private readonly keys: ApiKeys,
     private readonly errors: HttpExceptionFilter,
@@ -75,26 +69,11 @@ export class CoverageRoutes implements OnModuleInit {
         done(e as Error);
       }
     };
-    const logRequest: onResponseHookHandler = (request, reply, done) => {
-      const level = requestLogLevel(request.raw, reply);
-      if (this.logger.logger.isLevelEnabled(level)) {
-        this.logger[level](
-          {
-            req: { id: request.id, method: request.method, url: request.url },
-            res: { statusCode: reply.statusCode },
-            responseTime: Math.round(reply.elapsedTime),
-          },
-          'request completed',
-        );
-      }
-      done();
-    };
     const post = (url: string, handler: RouteHandlerMethod): void => {
       fastify.route({
         method: 'POST',
         url,
         onRequest: authorize,
-        onResponse: logRequest,
         errorHandler: (error, _request, reply) => this.errors.reply(reply, error),
         handler,
       });

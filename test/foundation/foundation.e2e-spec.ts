@@ -1,3 +1,4 @@
+import { storage } from 'nestjs-pino/storage';
 import request from 'supertest';
 import { createTestApp, TestApp } from '../support/test-app';
 import { bearer } from '../support/test-keys';
@@ -30,6 +31,23 @@ describe('foundation over HTTP', () => {
       /http_requests_total\{method="GET",route="\/health\/live",status="200"\} \d+/,
     );
     expect(res.text).toContain('http_request_duration_seconds_bucket');
+  });
+
+  it('runs no request in an AsyncLocalStorage context (it would hook every promise)', async () => {
+    const run = jest.spyOn(storage, 'run');
+    try {
+      await request(t.server).get('/health/live').expect(200);
+      await request(t.server).get('/v1/models').set('authorization', bearer('dashboard'));
+      await request(t.server)
+        .post('/v1/coverage')
+        .set('authorization', bearer('gateway'))
+        .send({ accountId: 'acct_als', modelId: 'sdxl-1024' })
+        .expect(200);
+      expect(run).not.toHaveBeenCalled();
+      expect(storage.getStore()).toBeUndefined();
+    } finally {
+      run.mockRestore();
+    }
   });
 
   it('serves the OpenAPI document', async () => {

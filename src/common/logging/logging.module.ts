@@ -1,54 +1,42 @@
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { pino, type Logger } from 'pino';
 import type { AppConfig } from '../../config/app-config';
-import { isUnlogged, requestLogLevel } from './request-log-level';
+
+/** The root pino logger: request lines (`requestLogHook`) and every Nest logger write to it. */
+export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
 /**
- * pino JSON lines; every request line carries the request id Fastify assigned (see bootstrap).
- * One line per request at info, except probes and scrapes (none) and successful hot-path requests
- * (debug: `LOG_LEVEL=debug` shows them).
+ * pino JSON lines; the logger context is the class name. Every request gets one line carrying
+ * its request id (`requestLogHook`, a Fastify hook), except probes and scrapes (none) and
+ * successful hot-path requests (debug: `LOG_LEVEL=debug` shows them); an unexpected error's line
+ * carries the error id its 500 answered.
+ *
+ * nestjs-pino's request middleware is bound to no route (`forRoutes: []`): it would run each
+ * request in an `AsyncLocalStorage` context, and on Node 20 one such context turns on promise
+ * hooks for every promise of the process, the gateway's hot path included (about a fifth of a
+ * cached coverage check's CPU). Lines written while a request is handled carry their class's
+ * context, not the request id.
  */
 @Module({})
 export class LoggingModule {
   static forRoot(config: AppConfig): DynamicModule {
+    const root: Logger = pino({
+      level: config.logLevel,
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers["stripe-signature"]',
+          'req.headers.cookie',
+        ],
+        censor: '[redacted]',
+      },
+    });
     return {
       module: LoggingModule,
-      imports: [
-        LoggerModule.forRoot({
-          // The gateway routes are served by Fastify directly and log their own lines.
-          exclude: [
-            { path: 'v1/coverage', method: RequestMethod.POST },
-            { path: 'v1/jobs', method: RequestMethod.POST },
-            { path: 'v1/jobs/*path', method: RequestMethod.POST },
-          ],
-          pinoHttp: {
-            level: config.logLevel,
-            genReqId: (req: IncomingMessage) =>
-              typeof req.id === 'string' ? req.id : randomUUID(),
-            redact: {
-              paths: [
-                'req.headers.authorization',
-                'req.headers["stripe-signature"]',
-                'req.headers.cookie',
-              ],
-              censor: '[redacted]',
-            },
-            serializers: {
-              req: (req: { id: unknown; method: string; url: string }) => ({
-                id: req.id,
-                method: req.method,
-                url: req.url,
-              }),
-            },
-            autoLogging: {
-              ignore: isUnlogged,
-            },
-            customLogLevel: requestLogLevel,
-          },
-        }),
-      ],
+      imports: [LoggerModule.forRoot({ pinoHttp: { logger: root }, forRoutes: [] })],
+      providers: [{ provide: ROOT_LOGGER, useValue: root }],
+      exports: [ROOT_LOGGER],
     };
   }
 }
