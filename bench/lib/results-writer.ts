@@ -22,7 +22,8 @@ export interface BenchReport {
   settings: Record<string, string | number>;
   /** The bare handler's requests/s, the denominator of every ratio. */
   bareRequestsPerSecond: number;
-  cases: (CaseResult & { ratioToBare: number; note?: string })[];
+  /** Each case with its ratio to the bare handler measured just before it (`bareRequestsPerSecond`). */
+  cases: (CaseResult & { ratioToBare: number; bareRequestsPerSecond: number; note?: string })[];
   targets: TargetCheck[];
   skipped: Skipped[];
   notes: string[];
@@ -41,12 +42,13 @@ function statusSummary(statuses: Record<string, number>): string {
 export function renderTable(report: BenchReport): string {
   const lines: string[] = [];
   lines.push(
-    '| case | req/s | p50 ms | p99 ms | × bare | responses | CPU service | CPU load gen | CPU other | idle |',
+    '| case | req/s | p50 ms | p99 ms | bare just before, req/s | × bare | responses | CPU service | CPU load gen | CPU other | idle |',
   );
-  lines.push('|---|---:|---:|---:|---:|---|---:|---:|---:|---:|');
+  lines.push('|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|');
   for (const c of report.cases) {
     lines.push(
       `| ${c.name} | ${fmt(c.requestsPerSecond)} | ${fmt(c.p50Ms, 1)} | ${fmt(c.p99Ms, 1)} | ` +
+        `${fmt(c.bareRequestsPerSecond)} | ` +
         `${fmt(c.ratioToBare, 2)} | ${statusSummary(c.statuses)}${c.errors ? `, errors: ${c.errors}` : ''} | ` +
         `${fmt(c.cpu.target, 2)} | ${fmt(c.cpu.loadGenerator, 2)} | ${fmt(c.cpu.other, 2)} | ${fmt(c.cpu.idle, 2)} |`,
     );
@@ -69,7 +71,8 @@ export function renderMarkdown(report: BenchReport): string {
   out.push('');
   out.push(
     `Measured by \`npm run bench\` on ${report.startedAt}. Every case runs in the same run on the ` +
-      'same machine; "× bare" is the ratio to a bare Fastify handler measured in that run.',
+      'same machine; "× bare" is the ratio to a bare Fastify handler measured in that run, just ' +
+      'before the case (the machine is shared and its speed drifts within a run).',
   );
   out.push('');
   out.push('## Machine');
