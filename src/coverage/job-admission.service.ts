@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { GroupCommitter } from '../common/group-commit';
 import { Catalog } from '../catalog/catalog';
-import type { ModelDefinition } from '../catalog/catalog.types';
+import type { JobParameters, ModelDefinition } from '../catalog/catalog.types';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { AccountEntitlement } from '../entitlements/domain';
@@ -40,6 +40,8 @@ interface AdmissionReadRow extends CountersRow, EntitlementRow {
 interface AdmissionItem {
   dto: JobRequestDto;
   model: ModelDefinition;
+  /** The job's parameters, read from the request once. */
+  params: JobParameters;
   hash: string;
   now: Date;
   /** The entitlement read before, from a source that cannot derive it from the locked rows. */
@@ -196,9 +198,10 @@ export class JobAdmissionService {
 
   async admit(dto: JobRequestDto): Promise<CoverageOutcome<JobDecisionDto>> {
     const model = requireModel(this.catalog, dto.modelId);
-    const hash = requestHash(dto);
+    const params = jobParameters(dto);
+    const hash = requestHash(dto, params);
     try {
-      checkJobParameters(model, jobParameters(dto));
+      checkJobParameters(model, params);
     } catch (e) {
       // Bad parameters take no lock and join no batch (a batch commits the others' locks with
       // it). A retry of a jobId already answered is still answered as one: replay or 409.
@@ -209,7 +212,7 @@ export class JobAdmissionService {
     const now = this.clock.now();
     const read =
       this.source.fromRow === null ? await this.entitlements.fresh(dto.accountId, now) : null;
-    const result = await this.batches.submit({ dto, model, hash, now, read });
+    const result = await this.batches.submit({ dto, model, params, hash, now, read });
     if ('error' in result) throw result.error;
     if ('http_status' in result) return this.replay(result, dto, hash);
     if (result.tookSlot) this.countersChanged.changed(dto.accountId);
@@ -259,13 +262,13 @@ export class JobAdmissionService {
 
   private admitLocked(row: AdmissionReadRow, item: AdmissionItem): AdmissionResult {
     if (row.stored !== null) return row.stored;
-    const { dto, model, now } = item;
+    const { dto, model, params, now } = item;
     const entitlement = item.read ?? this.source.fromRow!(row, dto.accountId, now);
     const counters = countersFromRow(row);
     const decision = decide({
       entitlement,
       model,
-      params: jobParameters(dto),
+      params,
       channel: dto.channel ?? 'app',
       targetWorkerId: dto.targetWorkerId ?? null,
       usage: counters.usage,
@@ -331,13 +334,13 @@ export class JobAdmissionService {
 }
 
 /** A digest of what the job asks for: a retry must ask for the same thing. */
-export function requestHash(dto: JobRequestDto): string {
+export function requestHash(dto: JobRequestDto, params: JobParameters): string {
   const canonical = JSON.stringify([
     dto.accountId,
     dto.modelId,
     dto.channel ?? 'app',
     dto.targetWorkerId ?? null,
-    Object.entries(jobParameters(dto)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    Object.entries(params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
   ]);
   return createHash('sha256').update(canonical).digest('hex');
 }

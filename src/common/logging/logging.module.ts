@@ -14,9 +14,9 @@ export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
  *
  * nestjs-pino's request middleware is bound to no route (`forRoutes: []`): it would run each
  * request in an `AsyncLocalStorage` context, and on Node 20 one such context turns on promise
- * hooks for every promise of the process, the gateway's hot path included (with the
- * middleware, a cached coverage check took about a third more CPU). Lines written while a request is handled carry their class's
- * context, not the request id.
+ * hooks for every promise of the process, the gateway's hot path included (with the middleware,
+ * a cached coverage check took about a third more CPU). Lines written while a request is
+ * handled carry their class's context, not the request id.
  */
 @Module({})
 export class LoggingModule {
