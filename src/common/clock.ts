@@ -1,11 +1,19 @@
 /** The service's only source of "now"; tests inject a controllable one. */
 export abstract class Clock {
   abstract now(): Date;
+
+  /** `now()` in epoch milliseconds (no Date made where only the number is needed). */
+  nowMs(): number {
+    return this.now().getTime();
+  }
 }
 
 export class SystemClock extends Clock {
   now(): Date {
     return new Date();
+  }
+  override nowMs(): number {
+    return Date.now();
   }
 }
 

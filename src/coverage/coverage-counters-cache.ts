@@ -172,7 +172,7 @@ export class CoverageCountersCache {
     return (
       entry.readAtMs <= at &&
       at < entry.validUntilMs &&
-      this.clock.now().getTime() - entry.storedAtMs < this.ttlMs
+      this.clock.nowMs() - entry.storedAtMs < this.ttlMs
     );
   }
 
@@ -220,7 +220,7 @@ export class CoverageCountersCache {
       counters,
       readAtMs: now.getTime(),
       validUntilMs: countersValidUntil(counters, now),
-      storedAtMs: this.clock.now().getTime(),
+      storedAtMs: this.clock.nowMs(),
     });
   }
 }

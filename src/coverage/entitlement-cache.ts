@@ -137,7 +137,7 @@ export class EntitlementCache {
   }
 
   private usable(entry: Entry, now: Date): boolean {
-    return holdsAt(entry.value, now) && this.clock.now().getTime() - entry.storedAtMs < this.ttlMs;
+    return holdsAt(entry.value, now) && this.clock.nowMs() - entry.storedAtMs < this.ttlMs;
   }
 
   /**
@@ -170,7 +170,7 @@ export class EntitlementCache {
       if (oldest.done !== true) this.entries.delete(oldest.value);
     }
     this.entries.delete(accountId);
-    this.entries.set(accountId, { value, storedAtMs: this.clock.now().getTime() });
+    this.entries.set(accountId, { value, storedAtMs: this.clock.nowMs() });
   }
 }
 
