@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type {
   FastifyInstance,
   FastifyRequest,
+  FastifySchema,
   onRequestHookHandler,
   RouteHandlerMethod,
 } from 'fastify';
@@ -13,6 +14,7 @@ import { createValidationPipe } from '../common/validation';
 import type { ApiScope } from '../config/app-config';
 import { CoverageGuard } from './coverage.guard';
 import { CoverageService } from './coverage.service';
+import { DECISION_BODY_SCHEMA } from './dto/coverage-decision.dto';
 import { FinishJobDto } from './dto/finish-job.dto';
 import { JobIdParamDto } from './dto/job-id-param.dto';
 import { CoverageRequestDto, JobRequestDto } from './dto/job-request.dto';
@@ -69,20 +71,26 @@ export class CoverageRoutes implements OnModuleInit {
         done(e as Error);
       }
     };
-    const post = (url: string, handler: RouteHandlerMethod): void => {
+    const post = (url: string, handler: RouteHandlerMethod, schema?: FastifySchema): void => {
       fastify.route({
         method: 'POST',
         url,
         onRequest: authorize,
         errorHandler: (error, _request, reply) => this.errors.reply(reply, error),
         handler,
+        schema,
       });
     };
 
-    post('/v1/coverage', async (request, reply) => {
-      const body = await this.body(request, CoverageRequestDto);
-      this.guard.send(reply, await this.coverage.check(body));
-    });
+    post(
+      '/v1/coverage',
+      async (request, reply) => {
+        const body = await this.body(request, CoverageRequestDto);
+        this.guard.send(reply, await this.coverage.check(body));
+      },
+      // The answer's serializer, compiled (errors keep the filter's envelope).
+      { response: { 200: DECISION_BODY_SCHEMA } },
+    );
     post('/v1/jobs', async (request, reply) => {
       const body = await this.body(request, JobRequestDto);
       this.guard.send(reply, await this.admission.admit(body));

@@ -175,3 +175,47 @@ export function toDecisionBody(decision: CoverageDecision): CoverageDecisionDto 
     estimatedSpark: decision.estimatedSpark,
   };
 }
+
+const NUMBER = { type: 'number' } as const;
+const NUMBER_OR_NULL = { type: ['number', 'null'] } as const;
+const STRING = { type: 'string' } as const;
+const STRING_OR_NULL = { type: ['string', 'null'] } as const;
+
+/**
+ * `toDecisionBody`'s output as JSON Schema, in its key order: the coverage route's answer is
+ * serialized by a function Fastify compiles from it (fast-json-stringify), several times as fast
+ * as `JSON.stringify` on the gateway's hottest route. Numbers are `number` (never `integer`, which
+ * would truncate) so that the output is byte for byte `JSON.stringify`'s; a spec holds the two
+ * equal for every body, so a field added to the body and not here fails it.
+ */
+export const DECISION_BODY_SCHEMA = {
+  type: 'object',
+  properties: {
+    covered: { type: 'boolean' },
+    reason: STRING,
+    plan: STRING_OR_NULL,
+    state: STRING,
+    jobClass: STRING,
+    priority: STRING_OR_NULL,
+    concurrency: { type: 'object', properties: { limit: NUMBER_OR_NULL, running: NUMBER } },
+    fairUse: {
+      type: 'object',
+      properties: {
+        renderSparkToday: NUMBER,
+        throttleAt: NUMBER_OR_NULL,
+        reducedAt: NUMBER_OR_NULL,
+        resetsAt: STRING,
+      },
+    },
+    fallback: {
+      type: ['object', 'null'],
+      properties: {
+        payWith: STRING,
+        estimatedSpark: NUMBER,
+        creditCardCoverageRequired: { type: 'boolean' },
+      },
+    },
+    trialLimit: STRING_OR_NULL,
+    estimatedSpark: NUMBER,
+  },
+} as const;
