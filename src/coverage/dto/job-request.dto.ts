@@ -38,26 +38,29 @@ export class JobRequestDto extends CoverageRequestDto {
   jobId!: string;
 }
 
-/** The job parameters of a request (everything the estimator reads). */
+/** Every job parameter the estimator reads (the compiler holds the list complete). */
+const JOB_PARAMETER_KEYS = Object.keys({
+  speed: true,
+  width: true,
+  height: true,
+  steps: true,
+  count: true,
+  durationSeconds: true,
+  frames: true,
+  fps: true,
+  resolution: true,
+  references: true,
+  videoReference: true,
+  quality: true,
+  inputTokens: true,
+  outputTokens: true,
+} satisfies Record<keyof JobParameters, true>) as (keyof JobParameters)[];
+
+/** The job parameters of a request (everything the estimator reads): the ones it gives. */
 export function jobParameters(dto: EstimateRequestDto): JobParameters {
-  const params: JobParameters = {
-    speed: dto.speed,
-    width: dto.width,
-    height: dto.height,
-    steps: dto.steps,
-    count: dto.count,
-    durationSeconds: dto.durationSeconds,
-    frames: dto.frames,
-    fps: dto.fps,
-    resolution: dto.resolution,
-    references: dto.references,
-    videoReference: dto.videoReference,
-    quality: dto.quality,
-    inputTokens: dto.inputTokens,
-    outputTokens: dto.outputTokens,
-  };
-  for (const key of Object.keys(params) as (keyof JobParameters)[]) {
-    if (params[key] === undefined) delete params[key];
+  const params: Record<string, unknown> = {};
+  for (const key of JOB_PARAMETER_KEYS) {
+    if (dto[key] !== undefined) params[key] = dto[key];
   }
-  return params;
+  return params as JobParameters;
 }
