@@ -71,10 +71,14 @@ export class CoverageCountersCache {
   ) {
     this.ttlMs = config.coverage.cacheTtlMs;
     this.maxEntries = config.coverage.cacheMaxEntries;
-    this.lookups = metrics.counter(
-      'coverage_counters_cache_lookups_total',
-      'Counter lookups of the coverage check (usage and running jobs), by result',
-      ['result'],
+    this.lookups = metrics.tallyEach(
+      metrics.counter(
+        'coverage_counters_cache_lookups_total',
+        'Counter lookups of the coverage check (usage and running jobs), by result',
+        ['result'],
+      ),
+      'result',
+      ['hit', 'miss', 'bypass'],
     );
   }
 
@@ -86,15 +90,15 @@ export class CoverageCountersCache {
   /** The counters at `now` when memory has them and may serve them (a lookup, counted); else undefined. */
   peek(accountId: string, now: Date): CoverageCounters | undefined {
     if (!this.enabled()) {
-      this.lookups.inc({ result: 'bypass' });
+      this.lookups.bypass.inc();
       return undefined;
     }
     const entry = this.entries.get(accountId);
     if (entry !== undefined && this.usable(entry, now.getTime())) {
-      this.lookups.inc({ result: 'hit' });
+      this.lookups.hit.inc();
       return entry.counters;
     }
-    this.lookups.inc({ result: 'miss' });
+    this.lookups.miss.inc();
     return undefined;
   }
 

@@ -20,6 +20,7 @@ import { CoverageDatabase, type SqlStatement } from './coverage-database';
 import { coveragePolicyFrom } from './coverage-policy.provider';
 import type { CoverageOutcome } from './coverage.types';
 import {
+  COVERAGE_REASONS,
   decideCoverage,
   type CoverageDecision,
   type CoverageInput,
@@ -57,10 +58,14 @@ export class CoverageService {
     metrics: MetricsService,
   ) {
     this.policy = coveragePolicyFrom(config);
-    this.decisions = metrics.counter(
-      'coverage_decisions_total',
-      'Coverage answers by endpoint and reason',
-      ['endpoint', 'reason'],
+    this.decisions = metrics.tallyEach(
+      metrics.counter('coverage_decisions_total', 'Coverage answers by endpoint and reason', [
+        'endpoint',
+        'reason',
+      ]),
+      'reason',
+      COVERAGE_REASONS,
+      { endpoint: 'coverage' },
     );
   }
 
@@ -80,7 +85,7 @@ export class CoverageService {
       policy: this.policy,
       now,
     });
-    this.decisions.inc({ endpoint: 'coverage', reason: decision.reason });
+    this.decisions[decision.reason].inc();
     return { status: 200, body: toDecisionBody(decision) };
   }
 

@@ -63,10 +63,14 @@ export class EntitlementCache {
   ) {
     this.ttlMs = config.coverage.cacheTtlMs;
     this.maxEntries = config.coverage.cacheMaxEntries;
-    this.lookups = metrics.counter(
-      'coverage_entitlement_cache_lookups_total',
-      'Entitlement lookups of the coverage check, by result',
-      ['result'],
+    this.lookups = metrics.tallyEach(
+      metrics.counter(
+        'coverage_entitlement_cache_lookups_total',
+        'Entitlement lookups of the coverage check, by result',
+        ['result'],
+      ),
+      'result',
+      ['hit', 'miss', 'bypass'],
     );
   }
 
@@ -80,12 +84,12 @@ export class EntitlementCache {
     if (this.live && this.ttlMs > 0 && this.maxEntries > 0) {
       const entry = this.entries.get(accountId);
       if (entry !== undefined && this.usable(entry, now)) {
-        this.lookups.inc({ result: 'hit' });
+        this.lookups.hit.inc();
         return entry.value;
       }
-      this.lookups.inc({ result: 'miss' });
+      this.lookups.miss.inc();
     } else {
-      this.lookups.inc({ result: 'bypass' });
+      this.lookups.bypass.inc();
     }
     return undefined;
   }
