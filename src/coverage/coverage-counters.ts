@@ -28,37 +28,64 @@ export interface CountersRow {
   nextExpiry: Date | string | null;
 }
 
+/** What a counters read is about, as SQL expressions of its statement. */
+export interface CounterTerms {
+  /** The account id. */
+  account: string;
+  /** Its UTC day (a date). */
+  day: string;
+  /** The time the live leases are counted at (a timestamptz). */
+  at: string;
+  /** Whether to sum the trial total (it reads all of the account's days). */
+  withTrialTotal: string;
+}
+
 /**
- * The counters' columns, for `$1` account, `$2` UTC day, `$3` now and `$4` whether to sum the
- * trial total (it reads all of the account's days): today's completed usage, and the covered jobs
- * holding a live lease (`lease_expires_at` after now) by class, their render-Spark and their
- * earliest expiry.
+ * The counters' columns: today's completed usage, and the covered jobs holding a live lease
+ * (`lease_expires_at` after `at`) by class, their render-Spark and their earliest expiry (the
+ * last three from `liveLeases`, which must be the statement's `FROM` or a lateral join).
  */
-export const COUNTER_COLUMNS = `
+export function counterColumns(terms: CounterTerms): string {
+  const { account, day, withTrialTotal } = terms;
+  return `
   (SELECT json_build_object(
             'renderSpark', u.render_spark::float8,
             'completedJobs', u.completed_jobs,
             'trialJobs', u.trial_jobs)
      FROM coverage_daily_usage u
-    WHERE u.account_id = $1 AND u.day = $2::date) AS "today",
-  CASE WHEN $4::boolean
+    WHERE u.account_id = ${account} AND u.day = ${day}) AS "today",
+  CASE WHEN ${withTrialTotal}
     THEN (SELECT coalesce(sum(t.trial_render_spark), 0)::float8
-            FROM coverage_daily_usage t WHERE t.account_id = $1)
+            FROM coverage_daily_usage t WHERE t.account_id = ${account})
     ELSE 0::float8 END AS "trialTotal",
   r.running AS "running",
   r.spark AS "runningSpark",
   r.first_expiry AS "nextExpiry"`;
+}
 
-/** The `FROM` of a statement with `COUNTER_COLUMNS`. */
-export const LIVE_LEASES = `
+/** The live leases of `counterColumns`, as a subquery aliased `r`. */
+export function liveLeases(account: string, at: string): string {
+  return `
   (SELECT json_object_agg(g.job_class, g.n) AS running,
           coalesce(sum(g.spark), 0)::float8 AS spark,
           min(g.first_expiry) AS first_expiry
      FROM (SELECT job_class, count(*)::int AS n, sum(render_spark) AS spark,
                   min(lease_expires_at) AS first_expiry
              FROM job_leases
-            WHERE account_id = $1 AND status = 'running' AND covered AND lease_expires_at > $3::timestamptz
+            WHERE account_id = ${account} AND status = 'running' AND covered AND lease_expires_at > ${at}
             GROUP BY job_class) g) r`;
+}
+
+/** The counters' columns for one account: `$1` account, `$2` UTC day, `$3` now, `$4` trial total. */
+export const COUNTER_COLUMNS = counterColumns({
+  account: '$1',
+  day: '$2::date',
+  at: '$3::timestamptz',
+  withTrialTotal: '$4::boolean',
+});
+
+/** The `FROM` of a statement with `COUNTER_COLUMNS`. */
+export const LIVE_LEASES = liveLeases('$1', '$3::timestamptz');
 
 const COUNTERS: SqlStatement = {
   name: 'coverage_counters_v1',

@@ -14,6 +14,7 @@ import { CoverageCountersCache } from './coverage-counters-cache';
 import { CoverageCountersSourceProvider } from './coverage-counters-source.provider';
 import { CoverageDatabase } from './coverage-database';
 import { CountersChangeAnnouncer } from './counters-change.announcer';
+import { CoverageCheckReader } from './coverage-check-reader';
 
 /**
  * Coverage decisions and job admission (SPEC §6): `POST /v1/coverage`, `POST /v1/jobs` and the
@@ -32,6 +33,7 @@ import { CountersChangeAnnouncer } from './counters-change.announcer';
     CountersChangeAnnouncer,
     EntitlementChangeListener,
     CoverageGuard,
+    CoverageCheckReader,
     CoverageService,
     JobAdmissionService,
     JobLeaseService,

@@ -7,16 +7,9 @@ import { Clock } from '../common/clock';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { AccountEntitlement } from '../entitlements/domain';
 import { MetricsService } from '../metrics/metrics.service';
-import {
-  COUNTER_COLUMNS,
-  counterParams,
-  countersFromRow,
-  LIVE_LEASES,
-  type CountersRow,
-  type CoverageCounters,
-} from './coverage-counters';
+import { CoverageCheckReader } from './coverage-check-reader';
+import type { CoverageCounters } from './coverage-counters';
 import { CoverageCountersCache } from './coverage-counters-cache';
-import { CoverageDatabase, type SqlStatement } from './coverage-database';
 import { coveragePolicyFrom } from './coverage-policy.provider';
 import type { CoverageOutcome } from './coverage.types';
 import {
@@ -28,19 +21,13 @@ import {
 } from './domain';
 import { jobParameters, type CoverageRequestDto } from './dto/job-request.dto';
 import { toDecisionBody, type CoverageDecisionDto } from './dto/coverage-decision.dto';
-import { EntitlementCache, EntitlementSource, type EntitlementRow } from './entitlement-cache';
-import { ENTITLEMENT_COLUMNS } from './entitlement-source.provider';
-
-/** Both caches missed: the entitlement rows and the counters in one round trip. */
-const CHECK_READ: SqlStatement = {
-  name: 'coverage_check_read_v1',
-  text: `SELECT ${ENTITLEMENT_COLUMNS}, ${COUNTER_COLUMNS} FROM ${LIVE_LEASES}`,
-};
+import { EntitlementCache } from './entitlement-cache';
 
 /**
  * `POST /v1/coverage`: the decision only; no slot is taken. The entitlement and the counters come
  * from the per-instance caches; when both miss they are read together in one statement (and
- * offered to both caches), when one misses it alone is read. Admission stays the authority.
+ * offered to both caches: `CoverageCheckReader`), when one misses it alone is read. Admission
+ * stays the authority.
  */
 @Injectable()
 export class CoverageService {
@@ -51,8 +38,7 @@ export class CoverageService {
     private readonly catalog: Catalog,
     private readonly entitlements: EntitlementCache,
     private readonly counters: CoverageCountersCache,
-    private readonly source: EntitlementSource,
-    private readonly db: CoverageDatabase,
+    private readonly reader: CoverageCheckReader,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) config: AppConfig,
     metrics: MetricsService,
@@ -96,36 +82,14 @@ export class CoverageService {
     const entitlement = this.entitlements.peek(accountId, now);
     const counters = this.counters.peek(accountId, now);
     if (entitlement !== undefined && counters !== undefined) return { entitlement, counters };
-    if (entitlement === undefined && counters === undefined && this.source.fromRow !== null) {
-      return this.readBoth(accountId, now, this.source.fromRow);
+    if (entitlement === undefined && counters === undefined && this.reader.readsRows) {
+      return this.reader.readOne(accountId, now);
     }
     const [e, c] = await Promise.all([
       entitlement ?? this.entitlements.fetch(accountId, now),
       counters ?? this.counters.fetch(accountId, now),
     ]);
     return { entitlement: e, counters: c };
-  }
-
-  private async readBoth(
-    accountId: string,
-    now: Date,
-    fromRow: NonNullable<EntitlementSource['fromRow']>,
-  ): Promise<{ entitlement: AccountEntitlement; counters: CoverageCounters }> {
-    const trackedEntitlement = this.entitlements.track();
-    const trackedCounters = this.counters.track(accountId);
-    try {
-      const [row] = await this.db.query<EntitlementRow & CountersRow>(
-        CHECK_READ,
-        counterParams(accountId, now, true),
-      );
-      const entitlement = fromRow(row, accountId, now);
-      const counters = countersFromRow(row);
-      this.entitlements.remember(accountId, entitlement, trackedEntitlement);
-      trackedCounters.keep(counters, now);
-      return { entitlement, counters };
-    } finally {
-      trackedCounters.end();
-    }
   }
 }
 

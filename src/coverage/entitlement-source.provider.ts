@@ -15,11 +15,16 @@ import { EntitlementSource, type EntitlementRow } from './entitlement-cache';
  * columns of a statement whose `$1` is the account id: its stored subscription states (in the
  * same order) and whether it is suspended. Admission reads them in its locked statement.
  */
-export const ENTITLEMENT_COLUMNS = `
+export const ENTITLEMENT_COLUMNS = entitlementColumns('$1');
+
+/** `ENTITLEMENT_COLUMNS` for the account id `account` (an SQL expression). */
+export function entitlementColumns(account: string): string {
+  return `
   (SELECT coalesce(json_agg(es.state ORDER BY es.store, es.store_subscription_id), '[]'::json)
-     FROM store_subscriptions es WHERE es.account_id = $1) AS "subscriptions",
-  EXISTS (SELECT 1 FROM accounts ea WHERE ea.id = $1 AND ea.suspended_at IS NOT NULL)
+     FROM store_subscriptions es WHERE es.account_id = ${account}) AS "subscriptions",
+  EXISTS (SELECT 1 FROM accounts ea WHERE ea.id = ${account} AND ea.suspended_at IS NOT NULL)
     AS "suspended"`;
+}
 
 const ENTITLEMENT_ROWS: SqlStatement = {
   name: 'coverage_entitlement_rows_v1',

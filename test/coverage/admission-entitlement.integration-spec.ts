@@ -1,7 +1,14 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AccountsService } from '../../src/accounts/accounts.service';
-import { EntitlementSource, type EntitlementRow } from '../../src/coverage/entitlement-cache';
+import { CoverageCheckReader } from '../../src/coverage/coverage-check-reader';
+import { CountersChangeAnnouncer } from '../../src/coverage/counters-change.announcer';
+import { CoverageCountersCache } from '../../src/coverage/coverage-counters-cache';
+import {
+  EntitlementCache,
+  EntitlementSource,
+  type EntitlementRow,
+} from '../../src/coverage/entitlement-cache';
 import { ENTITLEMENT_COLUMNS } from '../../src/coverage/entitlement-source.provider';
 import {
   COUNTER_COLUMNS,
@@ -13,6 +20,7 @@ import type { PlanId, PrimaryState } from '../../src/entitlements/domain';
 import { EntitlementService } from '../../src/entitlements/entitlement.service';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { bearer } from '../support/test-keys';
+import { waitFor } from '../support/wait';
 import { snapshot } from './entitlement.builders';
 
 type Kind = PrimaryState | 'no_subscription' | 'suspended' | 'two_subscriptions';
@@ -147,4 +155,46 @@ describe('admission reads the same entitlement as the entitlement persistence', 
       }
     },
   );
+
+  it('the refresh-ahead read of many accounts in one statement reads what the check reads of each', async () => {
+    const accounts: string[] = [];
+    for (const [kind, plan] of KINDS) {
+      const accountId = await account(kind, plan);
+      accounts.push(accountId);
+      await send('/v1/jobs', { accountId, modelId: 'sdxl-1024', jobId: `m1_${accountId}` });
+      await send('/v1/jobs', { accountId, modelId: 'sdxl-1024', jobId: `m2_${accountId}` });
+      await send(`/v1/jobs/m1_${accountId}/finish`, { outcome: 'completed' });
+    }
+    accounts.push(`never_seen_${Date.now().toString(36)}`);
+    const reader = t.app.get(CoverageCheckReader);
+    const entitlements = t.app.get(EntitlementCache);
+    const counters = t.app.get(CoverageCountersCache);
+    expect(entitlements.isLive()).toBe(true);
+    await t.app.get(CountersChangeAnnouncer).settled();
+    const now = new Date();
+    // The jobs' change notifications may still be on their way: a read they overtake is
+    // (rightly) not kept. Read until every account's entries are kept (no fixed wait).
+    await waitFor(
+      async () => {
+        for (const accountId of accounts) {
+          entitlements.invalidate(accountId);
+          counters.invalidate(accountId);
+        }
+        await reader.readMany(accounts, now);
+        return accounts.every(
+          (id) => entitlements.peek(id, now) !== undefined && counters.peek(id, now) !== undefined,
+        );
+      },
+      { timeoutMs: 5000, intervalMs: 20, what: 'every account read and kept' },
+    );
+    for (const accountId of accounts) {
+      const many = {
+        entitlement: entitlements.peek(accountId, now),
+        counters: counters.peek(accountId, now),
+      };
+      expect(many.entitlement).toBeDefined();
+      expect(many.counters).toBeDefined();
+      expect(many).toEqual(await reader.readOne(accountId, now));
+    }
+  });
 });
