@@ -3,6 +3,8 @@ import { loadConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import type { CoverageCounters } from './coverage-counters';
 import { CoverageCountersCache, CoverageCountersSource } from './coverage-counters-cache';
+import { Gate } from '../../test/support/gate';
+import { expectDueFrom80PercentOfTtl } from '../../test/support/refresh-due';
 
 const NOW = new Date('2026-03-10T12:00:00Z');
 const at = (iso: string) => new Date(iso);
@@ -13,16 +15,7 @@ class ScriptedSource extends CoverageCountersSource {
   running = 0;
   renderSparkToday = 0;
   nextLeaseExpiry: Date | null = null;
-  private gate: Promise<void> | null = null;
-  private open: (() => void) | null = null;
-
-  hold(): void {
-    this.gate = new Promise((resolve) => (this.open = resolve));
-  }
-  release(): void {
-    this.open?.();
-    this.gate = null;
-  }
+  readonly gate = new Gate();
   async read(): Promise<CoverageCounters> {
     this.reads++;
     const counters: CoverageCounters = {
@@ -35,7 +28,7 @@ class ScriptedSource extends CoverageCountersSource {
       completedJobsToday: 0,
       nextLeaseExpiry: this.nextLeaseExpiry,
     };
-    if (this.gate !== null) await this.gate;
+    await this.gate.pass();
     return counters;
   }
 }
@@ -93,6 +86,12 @@ describe('CoverageCountersCache', () => {
     expect(source.reads).toBe(4);
   });
 
+  it('says an entry still asked about past 80% of the TTL is due to be read again', async () => {
+    const { clock, cache } = setup();
+    await cache.get('a', NOW);
+    expectDueFrom80PercentOfTtl(cache, clock, NOW);
+  });
+
   it('expires an entry after the TTL (a safety net)', async () => {
     const { clock, source, cache } = setup();
     await cache.get('a', NOW);
@@ -138,13 +137,13 @@ describe('CoverageCountersCache', () => {
 
   it('does not keep a read that overlapped an invalidation of its account', async () => {
     const { source, cache } = setup();
-    source.hold();
+    source.gate.hold();
     const pending = cache.get('a', NOW);
     source.running = 1;
     cache.invalidate('a');
     // A lookup after the invalidation does not join the older read.
     const after = cache.get('a', NOW);
-    source.release();
+    source.gate.release();
     expect(running(await pending)).toBe(0);
     expect(running(await after)).toBe(1);
     expect(running(await cache.get('a', NOW))).toBe(1);
@@ -153,10 +152,10 @@ describe('CoverageCountersCache', () => {
 
   it('keeps a read that overlapped an invalidation of another account only', async () => {
     const { source, cache } = setup();
-    source.hold();
+    source.gate.hold();
     const pending = cache.get('a', NOW);
     cache.invalidate('b');
-    source.release();
+    source.gate.release();
     await pending;
     await cache.get('a', NOW);
     expect(source.reads).toBe(1);
@@ -164,10 +163,10 @@ describe('CoverageCountersCache', () => {
 
   it('does not keep a read that overlapped a flush', async () => {
     const { source, cache } = setup();
-    source.hold();
+    source.gate.hold();
     const pending = cache.get('a', NOW);
     cache.flush();
-    source.release();
+    source.gate.release();
     await pending;
     await cache.get('a', NOW);
     expect(source.reads).toBe(2);
@@ -175,10 +174,10 @@ describe('CoverageCountersCache', () => {
 
   it('lets concurrent misses of one account share one read', async () => {
     const { source, cache } = setup();
-    source.hold();
+    source.gate.hold();
     const first = cache.get('a', NOW);
     const second = cache.get('a', new Date(NOW.getTime() + 1));
-    source.release();
+    source.gate.release();
     await Promise.all([first, second]);
     expect(source.reads).toBe(1);
   });

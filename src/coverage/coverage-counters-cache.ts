@@ -3,6 +3,7 @@ import { Clock } from '../common/clock';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { countersValidUntil, type CoverageCounters } from './coverage-counters';
+import { refreshAheadAfterMs, type RefreshDueListener } from './refresh-ahead';
 
 /** Where the counters come from (the database); the cache sits in front of it. */
 export abstract class CoverageCountersSource {
@@ -48,7 +49,8 @@ interface AccountReads {
  *   it connects again;
  * - an entry is used only for a `now` from its read on, and before both the next UTC midnight
  *   and the earliest expiry of the leases it counts (the counters change by time alone then), and
- *   within the TTL, a safety net;
+ *   within the TTL, a safety net; one still asked about near the end of it is read again in the
+ *   background (`onRefreshDue`);
  * - a read that overlaps an invalidation of its account (or a flush) is not stored.
  * Admission (`POST /v1/jobs`) counts under the account's lock in Postgres and never reads here.
  */
@@ -60,6 +62,8 @@ export class CoverageCountersCache {
   private epoch = 0;
   private live = false;
   private readonly ttlMs: number;
+  private readonly refreshAfterMs: number;
+  private refreshDue: RefreshDueListener | null = null;
   private readonly maxEntries: number;
   private readonly lookups;
 
@@ -70,6 +74,7 @@ export class CoverageCountersCache {
     metrics: MetricsService,
   ) {
     this.ttlMs = config.coverage.cacheTtlMs;
+    this.refreshAfterMs = refreshAheadAfterMs(this.ttlMs);
     this.maxEntries = config.coverage.cacheMaxEntries;
     this.lookups = metrics.tallyEach(
       metrics.counter(
@@ -94,9 +99,14 @@ export class CoverageCountersCache {
       return undefined;
     }
     const entry = this.entries.get(accountId);
-    if (entry !== undefined && this.usable(entry, now.getTime())) {
-      this.lookups.hit.inc();
-      return entry.counters;
+    if (entry !== undefined) {
+      const at = now.getTime();
+      const age = this.clock.nowMs() - entry.storedAtMs;
+      if (entry.readAtMs <= at && at < entry.validUntilMs && age < this.ttlMs) {
+        this.lookups.hit.inc();
+        if (age >= this.refreshAfterMs) this.refreshDue?.(accountId);
+        return entry.counters;
+      }
     }
     this.lookups.miss.inc();
     return undefined;
@@ -141,6 +151,11 @@ export class CoverageCountersCache {
     return this.read(accountId, now);
   }
 
+  /** `listener` hears of every hit on an entry due to be read again ahead of its TTL. */
+  onRefreshDue(listener: RefreshDueListener): void {
+    this.refreshDue = listener;
+  }
+
   /** One account's counters changed (a notification, or a commit of this instance). */
   invalidate(accountId: string): void {
     this.entries.delete(accountId);
@@ -170,14 +185,6 @@ export class CoverageCountersCache {
 
   private enabled(): boolean {
     return this.live && this.ttlMs > 0 && this.maxEntries > 0;
-  }
-
-  private usable(entry: Entry, at: number): boolean {
-    return (
-      entry.readAtMs <= at &&
-      at < entry.validUntilMs &&
-      this.clock.nowMs() - entry.storedAtMs < this.ttlMs
-    );
   }
 
   private readsOf(accountId: string): AccountReads {

@@ -15,6 +15,7 @@ import { CoverageCountersSourceProvider } from './coverage-counters-source.provi
 import { CoverageDatabase } from './coverage-database';
 import { CountersChangeAnnouncer } from './counters-change.announcer';
 import { CoverageCheckReader } from './coverage-check-reader';
+import { CoverageRefresher } from './coverage-refresher';
 
 /**
  * Coverage decisions and job admission (SPEC §6): `POST /v1/coverage`, `POST /v1/jobs` and the
@@ -34,6 +35,7 @@ import { CoverageCheckReader } from './coverage-check-reader';
     EntitlementChangeListener,
     CoverageGuard,
     CoverageCheckReader,
+    CoverageRefresher,
     CoverageService,
     JobAdmissionService,
     JobLeaseService,

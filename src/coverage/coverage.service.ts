@@ -26,8 +26,9 @@ import { EntitlementCache } from './entitlement-cache';
 /**
  * `POST /v1/coverage`: the decision only; no slot is taken. The entitlement and the counters come
  * from the per-instance caches; when both miss they are read together in one statement (and
- * offered to both caches: `CoverageCheckReader`), when one misses it alone is read. Admission
- * stays the authority.
+ * offered to both caches: `CoverageCheckReader`), when one misses it alone is read. Entries
+ * still asked about near the end of their TTL are read again in the background
+ * (`CoverageRefresher`). Admission stays the authority.
  */
 @Injectable()
 export class CoverageService {

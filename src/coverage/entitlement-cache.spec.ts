@@ -4,6 +4,8 @@ import type { AccountEntitlement } from '../entitlements/domain';
 import { MetricsService } from '../metrics/metrics.service';
 import { entitlementAt } from '../../test/coverage/entitlement.builders';
 import { EntitlementCache, EntitlementSource } from './entitlement-cache';
+import { Gate } from '../../test/support/gate';
+import { expectDueFrom80PercentOfTtl } from '../../test/support/refresh-due';
 
 const NOW = new Date('2026-03-10T12:00:00Z');
 
@@ -12,20 +14,11 @@ class ScriptedSource extends EntitlementSource {
   reads = 0;
   kind: 'active' | 'revoked' = 'active';
   periodEnd: Date | undefined;
-  private gate: Promise<void> | null = null;
-  private open: (() => void) | null = null;
-
-  hold(): void {
-    this.gate = new Promise((resolve) => (this.open = resolve));
-  }
-  release(): void {
-    this.open?.();
-    this.gate = null;
-  }
+  readonly gate = new Gate();
   async getAccountEntitlement(accountId: string, now: Date): Promise<AccountEntitlement> {
     this.reads++;
     const kind = this.kind;
-    if (this.gate !== null) await this.gate;
+    await this.gate.pass();
     return entitlementAt(kind, 'unlimited', now, { accountId, periodEnd: this.periodEnd });
   }
 }
@@ -72,6 +65,12 @@ describe('EntitlementCache', () => {
     expect(source.reads).toBe(4);
   });
 
+  it('says an entry still asked about past 80% of the TTL is due to be read again', async () => {
+    const { clock, cache } = setup();
+    await cache.get('a', NOW);
+    expectDueFrom80PercentOfTtl(cache, clock, NOW);
+  });
+
   it('expires an entry after the TTL, and at the entitlement’s next change by time', async () => {
     const { clock, source, cache } = setup();
     await cache.get('a', NOW);
@@ -93,13 +92,13 @@ describe('EntitlementCache', () => {
 
   it('does not keep a read that overlapped an invalidation', async () => {
     const { source, cache } = setup();
-    source.hold();
+    source.gate.hold();
     const pending = cache.get('a', NOW);
     source.kind = 'revoked';
     cache.invalidate('a');
     // A lookup after the invalidation does not join the older read.
     const after = cache.get('a', NOW);
-    source.release();
+    source.gate.release();
     expect((await pending).state).toBe('active');
     expect((await after).state).toBe('revoked');
     expect((await cache.get('a', NOW)).state).toBe('revoked');

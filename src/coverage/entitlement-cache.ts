@@ -3,6 +3,7 @@ import { Clock } from '../common/clock';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { AccountEntitlement } from '../entitlements/domain';
 import { MetricsService } from '../metrics/metrics.service';
+import { refreshAheadAfterMs, type RefreshDueListener } from './refresh-ahead';
 
 /** An account's entitlement rows as admission reads them under its lock (see `ENTITLEMENT_COLUMNS`). */
 export interface EntitlementRow {
@@ -37,7 +38,8 @@ interface Entry {
  *   listener drops the account here; while the listener is not connected the cache is bypassed,
  *   and it is flushed whole when the listener (re)connects, so no change heard of goes unseen;
  * - an entry is used only before its `nextChangeAt` (the entitlement can change by time alone
- *   then: a period ends, a downgrade applies) and within a short TTL (a safety net);
+ *   then: a period ends, a downgrade applies) and within a short TTL (a safety net); one still
+ *   asked about near the end of it is read again in the background (`onRefreshDue`);
  * - a load that overlaps an invalidation is not stored (it may have read the old state).
  * Admission (`POST /v1/jobs`) reads the entitlement fresh; only the check is served from here.
  */
@@ -52,6 +54,8 @@ export class EntitlementCache {
   private invalidations = 0;
   private live = false;
   private readonly ttlMs: number;
+  private readonly refreshAfterMs: number;
+  private refreshDue: RefreshDueListener | null = null;
   private readonly maxEntries: number;
   private readonly lookups;
 
@@ -62,6 +66,7 @@ export class EntitlementCache {
     metrics: MetricsService,
   ) {
     this.ttlMs = config.coverage.cacheTtlMs;
+    this.refreshAfterMs = refreshAheadAfterMs(this.ttlMs);
     this.maxEntries = config.coverage.cacheMaxEntries;
     this.lookups = metrics.tallyEach(
       metrics.counter(
@@ -83,9 +88,13 @@ export class EntitlementCache {
   peek(accountId: string, now: Date): AccountEntitlement | undefined {
     if (this.live && this.ttlMs > 0 && this.maxEntries > 0) {
       const entry = this.entries.get(accountId);
-      if (entry !== undefined && this.usable(entry, now)) {
-        this.lookups.hit.inc();
-        return entry.value;
+      if (entry !== undefined) {
+        const age = this.clock.nowMs() - entry.storedAtMs;
+        if (age < this.ttlMs && holdsAt(entry.value, now)) {
+          this.lookups.hit.inc();
+          if (age >= this.refreshAfterMs) this.refreshDue?.(accountId);
+          return entry.value;
+        }
       }
       this.lookups.miss.inc();
     } else {
@@ -114,6 +123,11 @@ export class EntitlementCache {
     return value;
   }
 
+  /** `listener` hears of every hit on an entry due to be read again ahead of its TTL. */
+  onRefreshDue(listener: RefreshDueListener): void {
+    this.refreshDue = listener;
+  }
+
   /** One account changed (a notification). */
   invalidate(accountId: string): void {
     this.invalidations++;
@@ -138,10 +152,6 @@ export class EntitlementCache {
 
   get size(): number {
     return this.entries.size;
-  }
-
-  private usable(entry: Entry, now: Date): boolean {
-    return holdsAt(entry.value, now) && this.clock.nowMs() - entry.storedAtMs < this.ttlMs;
   }
 
   /**

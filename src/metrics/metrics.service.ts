@@ -10,8 +10,8 @@ export class Tally<L extends string = string> {
 
   constructor(private readonly labels: LabelValues<L>) {}
 
-  inc(): void {
-    this.pending++;
+  inc(by = 1): void {
+    this.pending += by;
   }
 
   /** Adds what was counted since the last read to the counter. */
