@@ -134,7 +134,7 @@ export function serviceCases(f: BenchFixtures): ServiceCase[] {
     {
       id: 'coverage',
       name: 'POST /v1/coverage',
-      note: 'varied accounts (all 10,000 seeded, every plan and state, uniformly at random) and models (every catalog model, vendor ones included), 80% app, 20% API channel. The steady state of a gateway: before the warm-up every account is asked about once, so the per-instance caches hold them; during the run entries still expire (TTL 10 s) and are read again from Postgres.',
+      note: 'varied accounts (all 10,000 seeded, every plan and state, uniformly at random) and models (every catalog model, vendor ones included), 80% app, 20% API channel. The steady state of a gateway: before the warm-up every account is asked about once, so the per-instance caches hold them; during the run their entries reach the end of their TTL (10 s): those still asked about past 80% of it are read again from Postgres in the background (refresh-ahead, many accounts per statement), the others miss and are read on the request.',
       headers: gateway,
       unavailable: (ctx) => routeMissing(ctx, 'POST', '/v1/coverage', f.coverageBody(), gateway),
       before: (ctx) => askAboutEveryAccount(ctx, f),
