@@ -28,6 +28,9 @@ export abstract class EntitlementSource {
 interface Entry {
   value: AccountEntitlement;
   storedAtMs: number;
+  /** When the value holds (`holdsAt`), as numbers read once: a lookup touches no Date. */
+  fromMs: number;
+  untilMs: number;
 }
 
 /**
@@ -90,7 +93,8 @@ export class EntitlementCache {
       const entry = this.entries.get(accountId);
       if (entry !== undefined) {
         const age = this.clock.nowMs() - entry.storedAtMs;
-        if (age < this.ttlMs && holdsAt(entry.value, now)) {
+        const at = now.getTime();
+        if (age < this.ttlMs && entry.fromMs <= at && at < entry.untilMs) {
           this.lookups.hit.inc();
           if (age >= this.refreshAfterMs) this.refreshDue?.(accountId);
           return entry.value;
@@ -184,7 +188,12 @@ export class EntitlementCache {
       if (oldest.done !== true) this.entries.delete(oldest.value);
     }
     this.entries.delete(accountId);
-    this.entries.set(accountId, { value, storedAtMs: this.clock.nowMs() });
+    this.entries.set(accountId, {
+      value,
+      storedAtMs: this.clock.nowMs(),
+      fromMs: value.evaluatedAt.getTime(),
+      untilMs: value.nextChangeAt?.getTime() ?? Infinity,
+    });
   }
 }
 
