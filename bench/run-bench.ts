@@ -137,10 +137,13 @@ async function main(): Promise<void> {
         requests: autocannon.Request[];
         headers?: Record<string, string>;
         note?: string;
+        /** Readies the service for the case, after the reference (nothing idles in between). */
+        prepare?: () => Promise<void>;
       },
     ): Promise<MeasuredCase | undefined> => {
       if (!wanted(id)) return undefined;
       const bareRps = id === 'bare' ? undefined : await reference(bareReference);
+      await opts.prepare?.();
       progress(`measuring ${opts.name} (${DURATION} s, ${CONNECTIONS} connections)`);
       const result = await measure({ ...common, ...opts, targetPids: [opts.pid] });
       const ratioBase = bareRps ?? result.requestsPerSecond;
@@ -207,7 +210,6 @@ async function main(): Promise<void> {
         progress(`skipping ${c.name}: ${reason}`);
         continue;
       }
-      if (c.before) await c.before(ctx);
       if (c.id === 'jobs' && baselineResult) {
         baselineAlongside = await reference(baselineReference);
       }
@@ -219,6 +221,7 @@ async function main(): Promise<void> {
         requests: c.requests(),
         headers: c.headers,
         note: c.note,
+        prepare: c.before && (() => c.before!(ctx)),
       });
       if (result) {
         serviceResults.set(c.id, result);

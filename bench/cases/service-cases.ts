@@ -25,6 +25,7 @@ export interface ServiceCase {
   /** A reason not to run, or null. */
   unavailable(ctx: CaseContext): Promise<string | null>;
   requests(): autocannon.Request[];
+  /** Readies the service, after the bare reference of the case and right before its warm-up. */
   before?(ctx: CaseContext): Promise<void>;
   after?(ctx: CaseContext, result: CaseResult): Promise<string | null>;
 }
