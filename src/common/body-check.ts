@@ -13,7 +13,8 @@ interface PropertyRule {
   name: string;
   /** `@IsOptional()` and the like: validate only when every condition holds. */
   conditions: ((object: object, value: unknown) => boolean)[];
-  checks: { validator: ValidatorConstraintInterface; constraints: unknown[] }[];
+  /** Each with its arguments, made once: only `object` and `value` change between calls. */
+  checks: { validator: ValidatorConstraintInterface; args: ValidationArguments }[];
 }
 
 /**
@@ -46,7 +47,13 @@ export function compileBodyCheck(dto: new () => object): BodyCheck {
           if (c.async) throw unsupported('an async validator');
           rule.checks.push({
             validator: c.instance as ValidatorConstraintInterface,
-            constraints: m.constraints,
+            args: {
+              targetName: dto.name,
+              property: name,
+              object: {},
+              value: undefined,
+              constraints: m.constraints,
+            },
           });
         }
       } else if (m.type !== ValidationTypes.WHITELIST) {
@@ -66,14 +73,10 @@ export function compileBodyCheck(dto: new () => object): BodyCheck {
     for (const rule of rules) {
       const v = object[rule.name];
       if (!rule.conditions.every((condition) => condition(object, v))) continue;
-      for (const { validator, constraints } of rule.checks) {
-        const args: ValidationArguments = {
-          targetName: dto.name,
-          property: rule.name,
-          object,
-          value: v,
-          constraints,
-        };
+      for (const { validator, args } of rule.checks) {
+        // Validators are synchronous here (async ones are refused above) and keep no arguments.
+        args.object = object;
+        args.value = v;
         if (validator.validate(v, args) !== true) return false;
       }
     }
