@@ -3,7 +3,12 @@ import { loadConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import type { CoverageCheckReader } from './coverage-check-reader';
 import { CoverageCountersCache, CoverageCountersSource } from './coverage-counters-cache';
-import { CoverageRefresher, REFRESH_BATCH, REFRESH_MAX_WAITING } from './coverage-refresher';
+import {
+  CoverageRefresher,
+  REFRESH_BATCH,
+  REFRESH_MAX_WAITING,
+  REFRESH_WINDOW_MS,
+} from './coverage-refresher';
 import { EntitlementCache, EntitlementSource } from './entitlement-cache';
 import { Gate } from '../../test/support/gate';
 
@@ -63,7 +68,7 @@ describe('CoverageRefresher', () => {
     due('b');
     due('a');
     expect(t.reader.batches).toEqual([]);
-    await jest.advanceTimersByTimeAsync(20);
+    await jest.advanceTimersByTimeAsync(REFRESH_WINDOW_MS);
     expect(t.reader.batches).toEqual([['a', 'b']]);
     expect(await t.outcome('read')).toBe(2);
   });
@@ -74,7 +79,7 @@ describe('CoverageRefresher', () => {
     const fromCounters = spy.mock.calls[0][0];
     spy.mockRestore();
     fromCounters('c');
-    await jest.advanceTimersByTimeAsync(20);
+    await jest.advanceTimersByTimeAsync(REFRESH_WINDOW_MS);
     expect(other.reader.batches).toEqual([['c']]);
     await other.refresher.onApplicationShutdown();
   });
@@ -82,20 +87,20 @@ describe('CoverageRefresher', () => {
   it('reads at most one batch at a time; what comes due meanwhile waits for the next', async () => {
     t.reader.gate.hold();
     due('a');
-    await jest.advanceTimersByTimeAsync(20);
+    await jest.advanceTimersByTimeAsync(REFRESH_WINDOW_MS);
     due('b');
     due('c');
-    await jest.advanceTimersByTimeAsync(100);
+    await jest.advanceTimersByTimeAsync(5 * REFRESH_WINDOW_MS);
     expect(t.reader.batches).toEqual([['a']]);
     t.reader.gate.release();
-    await jest.advanceTimersByTimeAsync(20);
+    await jest.advanceTimersByTimeAsync(REFRESH_WINDOW_MS);
     expect(t.reader.batches).toEqual([['a'], ['b', 'c']]);
   });
 
   it(`reads at most ${REFRESH_BATCH} accounts a statement`, async () => {
     for (let i = 0; i < REFRESH_BATCH + 5; i++) due(`acct_${i}`);
-    await jest.advanceTimersByTimeAsync(20);
-    await jest.advanceTimersByTimeAsync(20);
+    await jest.advanceTimersByTimeAsync(REFRESH_WINDOW_MS);
+    await jest.advanceTimersByTimeAsync(REFRESH_WINDOW_MS);
     expect(t.reader.batches.map((b) => b.length)).toEqual([REFRESH_BATCH, 5]);
   });
 
@@ -109,11 +114,11 @@ describe('CoverageRefresher', () => {
   it('counts a failed read and goes on (the entries expire and the next check reads)', async () => {
     t.reader.fail = true;
     due('a');
-    await jest.advanceTimersByTimeAsync(20);
+    await jest.advanceTimersByTimeAsync(REFRESH_WINDOW_MS);
     expect(await t.outcome('failed')).toBe(1);
     t.reader.fail = false;
     due('a');
-    await jest.advanceTimersByTimeAsync(20);
+    await jest.advanceTimersByTimeAsync(REFRESH_WINDOW_MS);
     expect(t.reader.batches).toEqual([['a'], ['a']]);
     expect(await t.outcome('read')).toBe(1);
   });
@@ -122,7 +127,7 @@ describe('CoverageRefresher', () => {
     due('a');
     await t.refresher.onApplicationShutdown();
     due('b');
-    await jest.advanceTimersByTimeAsync(100);
+    await jest.advanceTimersByTimeAsync(5 * REFRESH_WINDOW_MS);
     expect(t.reader.batches).toEqual([]);
   });
 

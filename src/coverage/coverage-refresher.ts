@@ -6,9 +6,9 @@ import { CoverageCountersCache } from './coverage-counters-cache';
 import { EntitlementCache } from './entitlement-cache';
 
 /** How long accounts due are gathered before they are read together. */
-export const REFRESH_WINDOW_MS = 20;
+export const REFRESH_WINDOW_MS = 100;
 /** Accounts per statement, at most. */
-export const REFRESH_BATCH = 200;
+export const REFRESH_BATCH = 500;
 /** Accounts waiting, at most: past it, an account due is left to expire and be read on a miss. */
 export const REFRESH_MAX_WAITING = 10_000;
 
