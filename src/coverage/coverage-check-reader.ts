@@ -13,27 +13,42 @@ import {
 import { CoverageCountersCache } from './coverage-counters-cache';
 import { CoverageDatabase, type SqlStatement } from './coverage-database';
 import { utcDay } from './domain';
-import { EntitlementCache, EntitlementSource, type EntitlementRow } from './entitlement-cache';
-import { ENTITLEMENT_COLUMNS, entitlementColumns } from './entitlement-source.provider';
+import {
+  EntitlementCache,
+  EntitlementSource,
+  holdsAt,
+  type EntitlementRow,
+} from './entitlement-cache';
+import { entitlementWithFingerprint } from './entitlement-source.provider';
 
-/** Both caches missed: one account's entitlement rows and counters in one round trip. */
+/** Both caches missed: one account's entitlement rows (and their digest) and counters. */
 const CHECK_READ: SqlStatement = {
-  name: 'coverage_check_read_v1',
-  text: `SELECT ${ENTITLEMENT_COLUMNS}, ${COUNTER_COLUMNS} FROM ${LIVE_LEASES}`,
+  name: 'coverage_check_read_v2',
+  text: `SELECT e.subscriptions AS "subscriptions", e.suspended AS "suspended",
+    e.fingerprint AS "fingerprint", ${COUNTER_COLUMNS}
+    FROM ${entitlementWithFingerprint('$1')} CROSS JOIN ${LIVE_LEASES}`,
 };
 
 /**
- * The same columns for many accounts at one time (`$1` the accounts, `$2` the UTC day, `$3` now),
- * one row per account in their order.
+ * The same for many accounts at one time (`$1` the accounts, `$2` the UTC day, `$3` now), one row
+ * per account in their order; `$4` the digests of the rows their cached entitlements came from
+ * (null where unknown): where the digest is the same, the rows are not sent (`subscriptions` null).
  */
 const CHECK_READ_MANY: SqlStatement = {
-  name: 'coverage_check_read_many_v1',
-  text: `SELECT ${entitlementColumns('q.account_id')},
+  name: 'coverage_check_read_many_v2',
+  text: `SELECT e.fingerprint AS "fingerprint",
+    CASE WHEN e.fingerprint = q.known THEN NULL ELSE e.subscriptions END AS "subscriptions",
+    e.suspended AS "suspended",
     ${counterColumns({ account: 'q.account_id', day: '$2::date', at: '$3::timestamptz', withTrialTotal: 'true' })}
-    FROM unnest($1::text[]) WITH ORDINALITY AS q(account_id, n)
+    FROM unnest($1::text[], $4::text[]) WITH ORDINALITY AS q(account_id, known, n)
+    CROSS JOIN LATERAL ${entitlementWithFingerprint('q.account_id')}
     CROSS JOIN LATERAL ${liveLeases('q.account_id', '$3::timestamptz')}
     ORDER BY q.n`,
 };
+
+/** A check read's row: `subscriptions` null when the digest was the known one. */
+type CheckRow = Omit<EntitlementRow, 'subscriptions'> &
+  CountersRow & { subscriptions: unknown[] | null; fingerprint: string };
 
 export interface CheckRead {
   entitlement: AccountEntitlement;
@@ -61,46 +76,63 @@ export class CoverageCheckReader {
 
   /** One account at `now` (both caches missed it). */
   async readOne(accountId: string, now: Date): Promise<CheckRead> {
-    const [read] = await this.read([accountId], now, () =>
-      this.db.query<EntitlementRow & CountersRow>(CHECK_READ, counterParams(accountId, now, true)),
-    );
-    return read;
+    const fromRow = this.fromRow();
+    const trackedEntitlement = this.entitlements.track();
+    const trackedCounters = this.counters.track(accountId);
+    try {
+      const [row] = await this.db.query<CheckRow>(CHECK_READ, counterParams(accountId, now, true));
+      if (row.subscriptions === null) throw new Error('a check read without rows');
+      const entitlement = fromRow({ ...row, subscriptions: row.subscriptions }, accountId, now);
+      const counters = countersFromRow(row);
+      this.entitlements.remember(accountId, entitlement, trackedEntitlement, row.fingerprint);
+      trackedCounters.keep(counters, now);
+      return { entitlement, counters };
+    } finally {
+      trackedCounters.end();
+    }
   }
 
-  /** Many accounts at `now` in one statement (reading them again ahead of their expiry). */
+  /**
+   * Many accounts at `now` in one statement (reading them again ahead of their expiry). An
+   * account whose rows have the digest of its cached entitlement's keeps that entitlement (where
+   * it still holds at `now`) rather than deriving it again.
+   */
   async readMany(accountIds: readonly string[], now: Date): Promise<void> {
-    await this.read(accountIds, now, () =>
-      this.db.query<EntitlementRow & CountersRow>(CHECK_READ_MANY, [
+    const fromRow = this.fromRow();
+    const trackedEntitlements = this.entitlements.track();
+    const known = accountIds.map((id) => this.entitlements.known(id));
+    const trackedCounters = accountIds.map((id) => this.counters.track(id));
+    try {
+      const rows = await this.db.query<CheckRow>(CHECK_READ_MANY, [
         accountIds,
         utcDay(now),
         now,
-      ]),
-    );
-  }
-
-  private async read(
-    accountIds: readonly string[],
-    now: Date,
-    query: () => Promise<(EntitlementRow & CountersRow)[]>,
-  ): Promise<CheckRead[]> {
-    const fromRow = this.source.fromRow;
-    if (fromRow === null) throw new Error('the entitlement source does not derive from rows');
-    const trackedEntitlements = this.entitlements.track();
-    const trackedCounters = accountIds.map((id) => this.counters.track(id));
-    try {
-      const rows = await query();
+        known.map((k) => k?.fingerprint ?? null),
+      ]);
       if (rows.length !== accountIds.length) {
         throw new Error(`a check read returned ${rows.length} rows for ${accountIds.length}`);
       }
-      return rows.map((row, i) => {
-        const entitlement = fromRow(row, accountIds[i], now);
-        const counters = countersFromRow(row);
-        this.entitlements.remember(accountIds[i], entitlement, trackedEntitlements);
-        trackedCounters[i].keep(counters, now);
-        return { entitlement, counters };
+      rows.forEach((row, i) => {
+        const accountId = accountIds[i];
+        trackedCounters[i].keep(countersFromRow(row), now);
+        const same = known[i];
+        if (row.subscriptions !== null) {
+          const entitlement = fromRow({ ...row, subscriptions: row.subscriptions }, accountId, now);
+          this.entitlements.remember(accountId, entitlement, trackedEntitlements, row.fingerprint);
+        } else if (same !== undefined && holdsAt(same.value, now)) {
+          this.entitlements.remember(accountId, same.value, trackedEntitlements, row.fingerprint);
+        }
+        // Else the rows are unchanged but time has changed the answer: the entry expires and
+        // the next check reads the rows.
       });
     } finally {
       for (const tracked of trackedCounters) tracked.end();
     }
+  }
+
+  private fromRow(): NonNullable<EntitlementSource['fromRow']> {
+    const fromRow = this.source.fromRow;
+    if (fromRow === null) throw new Error('the entitlement source does not derive from rows');
+    return fromRow;
   }
 }

@@ -31,6 +31,14 @@ interface Entry {
   /** When the value holds (`holdsAt`), as numbers read once: a lookup touches no Date. */
   fromMs: number;
   untilMs: number;
+  /** The digest of the rows the value was derived from, when the read gave one. */
+  fingerprint: string | null;
+}
+
+/** A cached entitlement with the digest of its rows, for a read that revalidates it. */
+export interface KnownEntitlement {
+  value: AccountEntitlement;
+  fingerprint: string;
 }
 
 /**
@@ -115,8 +123,25 @@ export class EntitlementCache {
     return this.invalidations;
   }
 
-  remember(accountId: string, value: AccountEntitlement, tracked: number): void {
-    this.store(accountId, value, tracked);
+  /** `fingerprint`: the digest of the rows `value` was derived from (see `known`). */
+  remember(
+    accountId: string,
+    value: AccountEntitlement,
+    tracked: number,
+    fingerprint: string | null = null,
+  ): void {
+    this.store(accountId, value, tracked, fingerprint);
+  }
+
+  /**
+   * The entry of an account with the digest of the rows it was derived from, if it has one: a
+   * read that finds the same digest may keep the same value (where it still holds) instead of
+   * deriving it again.
+   */
+  known(accountId: string): KnownEntitlement | undefined {
+    const entry = this.entries.get(accountId);
+    if (entry === undefined || entry.fingerprint === null) return undefined;
+    return { value: entry.value, fingerprint: entry.fingerprint };
   }
 
   /** Reads the entitlement from the source and remembers it (admission uses this: always fresh). */
@@ -179,7 +204,12 @@ export class EntitlementCache {
     }
   }
 
-  private store(accountId: string, value: AccountEntitlement, seen: number): void {
+  private store(
+    accountId: string,
+    value: AccountEntitlement,
+    seen: number,
+    fingerprint: string | null = null,
+  ): void {
     if (!this.live || this.ttlMs <= 0 || this.maxEntries <= 0) return;
     if (seen !== this.invalidations) return;
     if (!this.entries.has(accountId) && this.entries.size >= this.maxEntries) {
@@ -193,12 +223,13 @@ export class EntitlementCache {
       storedAtMs: this.clock.nowMs(),
       fromMs: value.evaluatedAt.getTime(),
       untilMs: value.nextChangeAt?.getTime() ?? Infinity,
+      fingerprint,
     });
   }
 }
 
 /** An entitlement derived at `evaluatedAt` is the answer at `now` until time alone changes it. */
-function holdsAt(value: AccountEntitlement, now: Date): boolean {
+export function holdsAt(value: AccountEntitlement, now: Date): boolean {
   const at = now.getTime();
   if (at < value.evaluatedAt.getTime()) return false;
   return value.nextChangeAt === null || at < value.nextChangeAt.getTime();

@@ -26,6 +26,19 @@ export function entitlementColumns(account: string): string {
     AS "suspended"`;
 }
 
+/**
+ * `entitlementColumns` and the digest of what they hold (`fingerprint`), as a subquery aliased
+ * `e`: a read that knows the digest of the rows a cached entitlement came from can tell they have
+ * not changed since (`EntitlementCache.known`).
+ */
+export function entitlementWithFingerprint(account: string): string {
+  return `
+  (SELECT s.subscriptions, s.suspended,
+          md5(s.subscriptions::text || CASE WHEN s.suspended THEN ':suspended' ELSE '' END)
+            AS fingerprint
+     FROM (SELECT ${entitlementColumns(account)}) s) e`;
+}
+
 const ENTITLEMENT_ROWS: SqlStatement = {
   name: 'coverage_entitlement_rows_v1',
   text: `SELECT ${ENTITLEMENT_COLUMNS}`,

@@ -197,4 +197,32 @@ describe('admission reads the same entitlement as the entitlement persistence', 
       expect(many).toEqual(await reader.readOne(accountId, now));
     }
   });
+
+  it('a refresh keeps a cached entitlement whose rows have not changed, and derives again where they differ', async () => {
+    const same = await account('active', 'unlimited');
+    const differs = await account('active', 'unlimited_pro');
+    const reader = t.app.get(CoverageCheckReader);
+    const entitlements = t.app.get(EntitlementCache);
+    const now = new Date();
+    await waitFor(
+      async () => {
+        await reader.readOne(same, now);
+        await reader.readOne(differs, now);
+        return entitlements.known(same) !== undefined && entitlements.known(differs) !== undefined;
+      },
+      { timeoutMs: 5000, intervalMs: 20, what: 'both accounts read and kept' },
+    );
+    const kept = entitlements.known(same)!.value;
+    // As if the cached value of the other came from rows that have changed since.
+    const stale = { ...kept, accountId: differs, plan: 'unlimited' as const };
+    entitlements.remember(differs, stale, entitlements.track(), 'a digest of other rows');
+
+    const later = new Date(now.getTime() + 1000);
+    await reader.readMany([same, differs], later);
+    expect(entitlements.known(same)!.value).toBe(kept); // the same object: not derived again
+    const derived = entitlements.known(differs)!.value;
+    expect(derived).not.toBe(stale);
+    expect(derived.plan).toBe('unlimited_pro');
+    expect(derived).toEqual((await reader.readOne(differs, later)).entitlement);
+  });
 });
