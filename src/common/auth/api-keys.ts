@@ -34,7 +34,8 @@ export class ApiKeys {
    * else 401 (no key, not a key of ours) or 403 (a key of another scope).
    */
   authorize(header: string | string[] | undefined, allowed: readonly ApiScope[]): ApiScope {
-    const scope = (typeof header === 'string' && this.accepted.get(header)) || this.identify(header);
+    const scope =
+      (typeof header === 'string' && this.accepted.get(header)) || this.identify(header);
     if (!allowed.includes(scope)) {
       throw commonError(
         CommonErrorCode.Forbidden,
