@@ -1,11 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { AccountEntitlement } from '../entitlements/domain';
 import {
-  COUNTER_COLUMNS,
   counterColumns,
-  counterParams,
   countersFromRow,
-  LIVE_LEASES,
   liveLeases,
   type CountersRow,
   type CoverageCounters,
@@ -18,24 +15,18 @@ import {
   EntitlementSource,
   holdsAt,
   type EntitlementRow,
+  type KnownEntitlement,
 } from './entitlement-cache';
 import { entitlementWithFingerprint } from './entitlement-source.provider';
 
-/** Both caches missed: one account's entitlement rows (and their digest) and counters. */
-const CHECK_READ: SqlStatement = {
-  name: 'coverage_check_read_v2',
-  text: `SELECT e.subscriptions AS "subscriptions", e.suspended AS "suspended",
-    e.fingerprint AS "fingerprint", ${COUNTER_COLUMNS}
-    FROM ${entitlementWithFingerprint('$1')} CROSS JOIN ${LIVE_LEASES}`,
-};
-
 /**
- * The same for many accounts at one time (`$1` the accounts, `$2` the UTC day, `$3` now), one row
- * per account in their order; `$4` the digests of the rows their cached entitlements came from
- * (null where unknown): where the digest is the same, the rows are not sent (`subscriptions` null).
+ * What the coverage check reads of accounts at one time (`$1` the accounts, `$2` the UTC day, `$3`
+ * now), one row per account in their order: the entitlement rows with their digest, and the
+ * counters. `$4` the digests of the rows their cached entitlements came from (null where unknown):
+ * where the digest is the same, the rows are not sent (`subscriptions` null).
  */
-const CHECK_READ_MANY: SqlStatement = {
-  name: 'coverage_check_read_many_v2',
+const CHECK_READ: SqlStatement = {
+  name: 'coverage_check_read_v3',
   text: `SELECT e.fingerprint AS "fingerprint",
     CASE WHEN e.fingerprint = q.known THEN NULL ELSE e.subscriptions END AS "subscriptions",
     e.suspended AS "suspended",
@@ -74,22 +65,11 @@ export class CoverageCheckReader {
     return this.source.fromRow !== null;
   }
 
-  /** One account at `now` (both caches missed it). */
+  /** One account at `now` (both caches missed it): its rows are always read and derived. */
   async readOne(accountId: string, now: Date): Promise<CheckRead> {
-    const fromRow = this.fromRow();
-    const trackedEntitlement = this.entitlements.track();
-    const trackedCounters = this.counters.track(accountId);
-    try {
-      const [row] = await this.db.query<CheckRow>(CHECK_READ, counterParams(accountId, now, true));
-      if (row.subscriptions === null) throw new Error('a check read without rows');
-      const entitlement = fromRow({ ...row, subscriptions: row.subscriptions }, accountId, now);
-      const counters = countersFromRow(row);
-      this.entitlements.remember(accountId, entitlement, trackedEntitlement, row.fingerprint);
-      trackedCounters.keep(counters, now);
-      return { entitlement, counters };
-    } finally {
-      trackedCounters.end();
-    }
+    const [read] = await this.read([accountId], now, [undefined], this.entitlements.track());
+    if (read === null) throw new Error('a check read without rows');
+    return read;
   }
 
   /**
@@ -98,12 +78,27 @@ export class CoverageCheckReader {
    * it still holds at `now`) rather than deriving it again.
    */
   async readMany(accountIds: readonly string[], now: Date): Promise<void> {
-    const fromRow = this.fromRow();
-    const trackedEntitlements = this.entitlements.track();
+    const tracked = this.entitlements.track();
     const known = accountIds.map((id) => this.entitlements.known(id));
+    await this.read(accountIds, now, known, tracked);
+  }
+
+  /**
+   * Reads the accounts and offers each to both caches (`trackedEntitlements`: the entitlement
+   * cache's `track()` from before `known` was taken). An account's answer is null where its rows
+   * are unchanged but time has changed its cached entitlement: that entry expires and the next
+   * check reads the rows.
+   */
+  private async read(
+    accountIds: readonly string[],
+    now: Date,
+    known: readonly (KnownEntitlement | undefined)[],
+    trackedEntitlements: number,
+  ): Promise<(CheckRead | null)[]> {
+    const fromRow = this.fromRow();
     const trackedCounters = accountIds.map((id) => this.counters.track(id));
     try {
-      const rows = await this.db.query<CheckRow>(CHECK_READ_MANY, [
+      const rows = await this.db.query<CheckRow>(CHECK_READ, [
         accountIds,
         utcDay(now),
         now,
@@ -112,18 +107,20 @@ export class CoverageCheckReader {
       if (rows.length !== accountIds.length) {
         throw new Error(`a check read returned ${rows.length} rows for ${accountIds.length}`);
       }
-      rows.forEach((row, i) => {
+      return rows.map((row, i) => {
         const accountId = accountIds[i];
-        trackedCounters[i].keep(countersFromRow(row), now);
+        const counters = countersFromRow(row);
+        trackedCounters[i].keep(counters, now);
         const same = known[i];
-        if (row.subscriptions !== null) {
-          const entitlement = fromRow({ ...row, subscriptions: row.subscriptions }, accountId, now);
-          this.entitlements.remember(accountId, entitlement, trackedEntitlements, row.fingerprint);
-        } else if (same !== undefined && holdsAt(same.value, now)) {
-          this.entitlements.remember(accountId, same.value, trackedEntitlements, row.fingerprint);
-        }
-        // Else the rows are unchanged but time has changed the answer: the entry expires and
-        // the next check reads the rows.
+        const entitlement =
+          row.subscriptions !== null
+            ? fromRow({ ...row, subscriptions: row.subscriptions }, accountId, now)
+            : same !== undefined && holdsAt(same.value, now)
+              ? same.value
+              : null;
+        if (entitlement === null) return null;
+        this.entitlements.remember(accountId, entitlement, trackedEntitlements, row.fingerprint);
+        return { entitlement, counters };
       });
     } finally {
       for (const tracked of trackedCounters) tracked.end();
