@@ -6,7 +6,7 @@ import { estimateSpark, JobParameterError } from '../catalog/spark-estimator';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { AccountEntitlement } from '../entitlements/domain';
-import { MetricsService } from '../metrics/metrics.service';
+import { MetricsService, type Tally } from '../metrics/metrics.service';
 import { CoverageCheckReader } from './coverage-check-reader';
 import type { CoverageCounters } from './coverage-counters';
 import { CoverageCountersCache } from './coverage-counters-cache';
@@ -45,15 +45,7 @@ export class CoverageService {
     metrics: MetricsService,
   ) {
     this.policy = coveragePolicyFrom(config);
-    this.decisions = metrics.tallyEach(
-      metrics.counter('coverage_decisions_total', 'Coverage answers by endpoint and reason', [
-        'endpoint',
-        'reason',
-      ]),
-      'reason',
-      COVERAGE_REASONS,
-      { endpoint: 'coverage' },
-    );
+    this.decisions = decisionTallies(metrics, 'coverage', COVERAGE_REASONS);
   }
 
   async check(dto: CoverageRequestDto): Promise<CoverageOutcome<CoverageDecisionDto>> {
@@ -98,6 +90,20 @@ export class CoverageService {
     ]);
     return { entitlement: e, counters: c };
   }
+}
+
+/** `coverage_decisions_total` of one endpoint: a tally per answer reason. */
+export function decisionTallies<R extends string>(
+  metrics: MetricsService,
+  endpoint: 'coverage' | 'jobs',
+  reasons: readonly R[],
+): Record<R, Tally<'endpoint' | 'reason'>> {
+  const counter = metrics.counter(
+    'coverage_decisions_total',
+    'Coverage answers by endpoint and reason',
+    ['endpoint', 'reason'],
+  );
+  return metrics.tallyEach(counter, 'reason', reasons, { endpoint });
 }
 
 /** The catalog model, or `unknown_model` (422): an unknown id is an error, never covered. */

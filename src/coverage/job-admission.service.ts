@@ -17,9 +17,9 @@ import {
   type SqlStatement,
 } from './coverage-database';
 import { coveragePolicyFrom } from './coverage-policy.provider';
-import { checkJobParameters, decide, requireModel } from './coverage.service';
+import { checkJobParameters, decide, decisionTallies, requireModel } from './coverage.service';
 import type { CoverageOutcome } from './coverage.types';
-import { utcDay, type CoverageDecision, type CoveragePolicy } from './domain';
+import { COVERAGE_REASONS, utcDay, type CoverageDecision, type CoveragePolicy } from './domain';
 import { toDecisionBody, type JobDecisionDto } from './dto/coverage-decision.dto';
 import { jobParameters, type JobRequestDto } from './dto/job-request.dto';
 import { EntitlementCache, EntitlementSource, type EntitlementRow } from './entitlement-cache';
@@ -189,11 +189,7 @@ export class JobAdmissionService {
     metrics: MetricsService,
   ) {
     this.policy = coveragePolicyFrom(config);
-    this.decisions = metrics.counter(
-      'coverage_decisions_total',
-      'Coverage answers by endpoint and reason',
-      ['endpoint', 'reason'],
-    );
+    this.decisions = decisionTallies(metrics, 'jobs', [...COVERAGE_REASONS, 'replayed']);
   }
 
   async admit(dto: JobRequestDto): Promise<CoverageOutcome<JobDecisionDto>> {
@@ -277,7 +273,7 @@ export class JobAdmissionService {
       policy: this.policy,
       now,
     });
-    this.decisions.inc({ endpoint: 'jobs', reason: decision.reason });
+    this.decisions[decision.reason].inc();
 
     if (decision.covered && !decision.admit) {
       return {
@@ -328,7 +324,7 @@ export class JobAdmissionService {
     if (stored.account_id !== dto.accountId || stored.request_hash !== hash) {
       throw coverageError(CoverageErrorCode.JobIdConflict);
     }
-    this.decisions.inc({ endpoint: 'jobs', reason: 'replayed' });
+    this.decisions.replayed.inc();
     return { status: stored.http_status === 201 ? 201 : 200, body: stored.decision };
   }
 }

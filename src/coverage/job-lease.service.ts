@@ -16,7 +16,7 @@ import {
 import { utcDay } from './domain';
 import type { FinishResponseDto, HeartbeatResponseDto } from './dto/coverage-decision.dto';
 import type { JobOutcome } from './dto/finish-job.dto';
-import type { JobStatus } from './job-lease.entity';
+import { JOB_STATUSES, type JobStatus } from './job-lease.entity';
 
 interface LeaseRow {
   account_id: string;
@@ -153,10 +153,14 @@ export class JobLeaseService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     metrics: MetricsService,
   ) {
-    this.outcomes = metrics.counter('coverage_job_outcomes_total', 'Finished jobs by outcome', [
+    const outcomes = metrics.counter('coverage_job_outcomes_total', 'Finished jobs by outcome', [
       'outcome',
       'covered',
     ]);
+    this.outcomes = {
+      true: metrics.tallyEach(outcomes, 'outcome', JOB_STATUSES, { covered: 'true' }),
+      false: metrics.tallyEach(outcomes, 'outcome', JOB_STATUSES, { covered: 'false' }),
+    };
     this.leaseSecondsJson = JSON.stringify(config.coverage.leaseSeconds);
   }
 
@@ -205,7 +209,7 @@ export class JobLeaseService {
       ({ response, countersChanged } = settled);
     }
     if (countersChanged) this.countersChanged.changed(response.accountId);
-    this.outcomes.inc({ outcome: response.status, covered: String(response.covered) });
+    this.outcomes[`${response.covered}`][response.status].inc();
     return response;
   }
 
