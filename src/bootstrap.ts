@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { FastifyRequest } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
@@ -65,15 +66,22 @@ function answerRouterErrors(
     });
 }
 
+/** The Nest application's options, in production and in tests: the JSON parser is `configureApp`'s. */
+export const NEST_APP_OPTIONS = { bufferLogs: true, bodyParser: false } as const;
+
 export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: false,
     genReqId: requestId,
     return503OnClosing: true,
-    // Bounded waits so a slow client cannot hold a socket forever.
+    // Bounded waits so a slow client cannot hold a socket forever: a request (headers and body)
+    // must arrive within 30 s, an idle keep-alive socket is closed after Fastify's 72 s. Node
+    // checks both on an interval; a per-socket idle timer (`connectionTimeout`) would be
+    // re-armed on every read and write of every request.
     requestTimeout: 30_000,
-    connectionTimeout: 30_000,
+    // No Nest middleware is bound (see LoggingModule), so no request runs @fastify/middie's hook.
+    skipMiddie: true,
     frameworkErrors: answerRouterErrors,
   });
 }
@@ -88,8 +96,20 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
 
   const metrics = app.get(MetricsService);
   const fastify = app.getHttpAdapter().getInstance();
-  // JSON only: a text body is refused with 415 rather than handed to a handler as a string.
-  fastify.removeContentTypeParser(['text/plain']);
+  // JSON only: a text body is refused with 415 rather than handed to a handler as a string. The
+  // raw bytes are kept beside the parsed body: the Stripe webhook's signature is over them. One
+  // parser made once (Nest's own, `bodyParser: false`, makes a JSON parser on every request).
+  fastify.removeContentTypeParser(['text/plain', 'application/json']);
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'buffer' },
+    (request: FastifyRequest & { rawBody?: Buffer }, body, done) => {
+      request.rawBody = body as Buffer;
+      // Typed for a string (and as maybe async); Fastify's parser reads a Buffer, synchronously.
+      void parseJson(request, body as unknown as string, done);
+    },
+  );
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     done();
@@ -128,7 +148,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
     createFastifyAdapter(config),
-    { bufferLogs: true, rawBody: true },
+    NEST_APP_OPTIONS,
   );
   await configureApp(app, config);
   return app;

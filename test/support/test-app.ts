@@ -2,7 +2,7 @@ import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test, TestingModuleBuilder } from '@nestjs/testing';
 import { AppModule } from '../../src/app.module';
-import { configureApp, createFastifyAdapter } from '../../src/bootstrap';
+import { configureApp, createFastifyAdapter, NEST_APP_OPTIONS } from '../../src/bootstrap';
 import { Clock, ManualClock } from '../../src/common/clock';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import type { Env } from '../../src/config/env-parsers';
@@ -53,10 +53,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(
     createFastifyAdapter(config),
-    {
-      rawBody: true,
-      bufferLogs: true,
-    },
+    NEST_APP_OPTIONS,
   );
   await configureApp(app, config);
   await app.init();
