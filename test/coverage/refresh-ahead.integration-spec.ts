@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { ManualClock } from '../../src/common/clock';
+import { CoverageService } from '../../src/coverage/coverage.service';
 import { EntitlementService } from '../../src/entitlements/entitlement.service';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { createTestApp, type TestApp } from '../support/test-app';
@@ -84,5 +85,23 @@ describe('refresh-ahead of the coverage caches', () => {
     expect((await check(accountId)).covered).toBe(true);
     expect(await lookups('miss')).toBe(misses + 1);
     expect(await refreshed()).toBe(before);
+  });
+
+  it('answers a cached account synchronously, and a miss with a promise of the same answer', async () => {
+    const coverage = t.app.get(CoverageService);
+    const dto = (accountId: string) => ({ accountId, modelId: 'sdxl-1024' });
+    const cold = newId('sync');
+    await t.app
+      .get(EntitlementService)
+      .apply(snapshot(clock.now(), { accountId: cold, status: 'active' }));
+    const missed = coverage.check(dto(cold));
+    expect(missed).toBeInstanceOf(Promise);
+    expect((await missed).body).toMatchObject({ covered: true, reason: 'covered' });
+
+    const warm = await cachedAccount();
+    const hit = coverage.check(dto(warm));
+    expect(hit).not.toBeInstanceOf(Promise);
+    expect(hit).toEqual({ status: 200, body: expect.objectContaining({ covered: true }) });
+    expect((hit as Awaited<typeof hit>).body).toEqual(await check(warm));
   });
 });
