@@ -22,7 +22,10 @@ export interface BenchReport {
   settings: Record<string, string | number>;
   /** The bare handler's requests/s, the denominator of every ratio. */
   bareRequestsPerSecond: number;
-  /** Each case with its ratio to the bare handler measured just before it (`bareRequestsPerSecond`). */
+  /**
+   * Each case with its ratio to the bare handler (`bareRequestsPerSecond`: the mean of its
+   * measurements just before and just after the case, or the one before).
+   */
   cases: (CaseResult & { ratioToBare: number; bareRequestsPerSecond: number; note?: string })[];
   targets: TargetCheck[];
   skipped: Skipped[];
@@ -42,7 +45,7 @@ function statusSummary(statuses: Record<string, number>): string {
 export function renderTable(report: BenchReport): string {
   const lines: string[] = [];
   lines.push(
-    '| case | req/s | p50 ms | p99 ms | bare just before, req/s | × bare | responses | CPU service | CPU load gen | CPU other | idle |',
+    '| case | req/s | p50 ms | p99 ms | bare around it, req/s | × bare | responses | CPU service | CPU load gen | CPU other | idle |',
   );
   lines.push('|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|');
   for (const c of report.cases) {
@@ -72,7 +75,9 @@ export function renderMarkdown(report: BenchReport): string {
   out.push(
     `Measured by \`npm run bench\` on ${report.startedAt}. Every case runs in the same run on the ` +
       'same machine; "× bare" is the ratio to a bare Fastify handler measured in that run, just ' +
-      'before the case (the machine is shared and its speed drifts within a run).',
+      'before and just after the case (their mean; a webhook case: the one before, as its inbox ' +
+      'backlog is still being worked off after it), since the machine is shared and its speed ' +
+      'drifts within a run.',
   );
   out.push('');
   out.push('## Machine');
