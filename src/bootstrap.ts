@@ -75,11 +75,11 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
     requestIdHeader: false,
     genReqId: requestId,
     return503OnClosing: true,
-    // Bounded waits so a slow client cannot hold a socket forever: a request (headers and body)
-    // must arrive within 30 s, an idle keep-alive socket is closed after Fastify's 72 s. Node
-    // checks both on an interval; a per-socket idle timer (`connectionTimeout`) would be
-    // re-armed on every read and write of every request.
+    // Bounded waits so a slow client cannot hold a socket forever: a request must arrive whole
+    // within 30 s, and a socket idle for 30 s is closed (also one that never sends a byte, which
+    // Node's request and headers timeouts do not close).
     requestTimeout: 30_000,
+    connectionTimeout: 30_000,
     // No Nest middleware is bound (see LoggingModule), so no request runs @fastify/middie's hook.
     skipMiddie: true,
     frameworkErrors: answerRouterErrors,

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { storage } from 'nestjs-pino/storage';
 import request from 'supertest';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -61,5 +62,15 @@ describe('foundation over HTTP', () => {
     expect(given.headers['x-request-id']).toBe('abc-123');
     const made = await request(t.server).get('/health/live').set('x-request-id', 'bad id!');
     expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('bounds slow and silent sockets: a request within 30 s, an idle socket closed after 30 s', () => {
+    // Node's request and headers timeouts never close a socket that sends no byte at all; only
+    // the server's idle timeout does.
+    const server = t.server as Server;
+    expect({ timeout: server.timeout, requestTimeout: server.requestTimeout }).toEqual({
+      timeout: 30_000,
+      requestTimeout: 30_000,
+    });
   });
 });
