@@ -157,6 +157,9 @@ async function main(): Promise<void> {
       await opts.prepare?.();
       progress(`measuring ${opts.name} (${DURATION} s, ${CONNECTIONS} connections)`);
       const result = await measure({ ...common, ...opts, targetPids: [opts.pid] });
+      progress(
+        `  ${result.requestsPerSecond} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${JSON.stringify(result.statuses)}`,
+      );
       const bareAfter =
         bareBefore === undefined || opts.leavesWork
           ? undefined
@@ -174,9 +177,6 @@ async function main(): Promise<void> {
         note: opts.note,
       };
       cases.push(measured);
-      progress(
-        `  ${result.requestsPerSecond} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${JSON.stringify(result.statuses)}`,
-      );
       return measured;
     };
 
