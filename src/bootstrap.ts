@@ -14,6 +14,7 @@ import { runPendingMigrations } from './database/migrate';
 import { MetricsService } from './metrics/metrics.service';
 import { createValidationPipe } from './common/validation';
 import { exceedsDepth } from './common/body-depth';
+import { answerClientError } from './common/errors/client-error.handler';
 import { commonError, CommonErrorCode } from './common/errors/common-errors';
 import { COVERAGE_ROUTE_MODELS, describeCoverageRoutes } from './coverage/coverage.openapi';
 import { ROOT_LOGGER } from './common/logging/logging.module';
@@ -83,6 +84,7 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
     // No Nest middleware is bound (see LoggingModule), so no request runs @fastify/middie's hook.
     skipMiddie: true,
     frameworkErrors: answerRouterErrors,
+    clientErrorHandler: answerClientError,
   });
 }
 

@@ -127,6 +127,17 @@ describe('API keys, validation and the error envelope', () => {
     );
   });
 
+  it('431 in the envelope on headers over the HTTP parser limit, on any route', async () => {
+    for (const path of ['/v1/coverage', `/v1/jobs/j1/heartbeat?q=${'a'.repeat(20_000)}`]) {
+      const req = request(t.server).post(path).set('authorization', bearer('gateway'));
+      await expectError(
+        path.length > 100 ? req : req.set('x-padding', 'p'.repeat(20_000)),
+        431,
+        'request_headers_too_large',
+      );
+    }
+  });
+
   it('413 on a body over the limit', async () => {
     const big = JSON.stringify({
       name: 'x'.repeat(t.config.bodyLimitBytes + 10),

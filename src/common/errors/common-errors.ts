@@ -10,6 +10,8 @@ export enum CommonErrorCode {
   Unauthenticated = 'unauthenticated',
   Forbidden = 'forbidden',
   BadRequest = 'bad_request',
+  HeadersTooLarge = 'request_headers_too_large',
+  RequestTimeout = 'request_timeout',
   ServiceUnavailable = 'service_unavailable',
   InternalError = 'internal_error',
 }
@@ -30,6 +32,14 @@ export const commonError = errorFactory<CommonErrorCode>({
   },
   [CommonErrorCode.Forbidden]: { status: 403, message: 'This API key may not use this endpoint.' },
   [CommonErrorCode.BadRequest]: { status: 400, message: 'The request is not valid.' },
+  [CommonErrorCode.HeadersTooLarge]: {
+    status: 431,
+    message: 'The request line and headers are too large.',
+  },
+  [CommonErrorCode.RequestTimeout]: {
+    status: 408,
+    message: 'The request did not arrive in time.',
+  },
   [CommonErrorCode.ServiceUnavailable]: {
     status: 503,
     message: 'The service is temporarily unavailable; retry later.',
