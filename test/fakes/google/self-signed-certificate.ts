@@ -20,8 +20,16 @@ const sequence = (...parts: Buffer[]): Buffer => tlv(0x30, Buffer.concat(parts))
 const set = (...parts: Buffer[]): Buffer => tlv(0x31, Buffer.concat(parts));
 const NULL = Buffer.from([0x05, 0x00]);
 
+/**
+ * A non-negative DER INTEGER, minimally encoded as DER requires: no leading zero byte unless the
+ * next byte's high bit is set (OpenSSL refuses the certificate otherwise: "illegal padding"; a
+ * random 8-byte serial starting with 0x00 did that about once in 512 keys).
+ */
 function integer(value: Buffer): Buffer {
-  const body = value[0] & 0x80 ? Buffer.concat([Buffer.from([0]), value]) : value;
+  let start = 0;
+  while (start < value.length - 1 && value[start] === 0) start++;
+  const minimal = value.subarray(start);
+  const body = minimal[0] & 0x80 ? Buffer.concat([Buffer.from([0]), minimal]) : minimal;
   return tlv(0x02, body);
 }
 
