@@ -7,6 +7,14 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 export interface SqlStatement {
   name: string;
   text: string;
+  /**
+   * Planned on every call rather than prepared once per connection: for a join whose best plan
+   * depends on the tables' sizes. A connection's prepared statement keeps the plan it settled on
+   * while a table was small (for the finishes: a hash join over every running lease), and Postgres
+   * replans it only after an ANALYZE, which may never come; a fresh plan reads the table's current
+   * size.
+   */
+  replan?: true;
 }
 
 /** Something that runs SQL: the pool, or the connection of an open transaction. */
@@ -135,7 +143,7 @@ async function run<T>(
     typeof statement === 'string'
       ? await db.query<QueryResultRow>(statement, values)
       : await db.query<QueryResultRow>(
-          prepared
+          prepared && statement.replan !== true
             ? { name: statement.name, text: statement.text, values }
             : { text: statement.text, values },
         );

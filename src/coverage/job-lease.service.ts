@@ -79,6 +79,7 @@ const EXTEND_LEASE: SqlStatement = {
  */
 const FINISH_RUNNING: SqlStatement = {
   name: 'coverage_lease_finish_v3',
+  replan: true,
   text: `
 WITH input AS (
   SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::timestamptz[], $4::date[])
