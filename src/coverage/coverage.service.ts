@@ -137,7 +137,12 @@ export function requireModel(catalog: Catalog, modelId: string): ModelDefinition
 
 /** The pure decision, with a bad job parameter turned into the catalog's 400. */
 export function decide(input: CoverageInput): CoverageDecision {
-  return withParameterErrors(() => decideCoverage(input));
+  // A plain try (no closure): this runs for every coverage answer.
+  try {
+    return decideCoverage(input);
+  } catch (e) {
+    throw asParameterError(e);
+  }
 }
 
 /**
@@ -145,16 +150,16 @@ export function decide(input: CoverageInput): CoverageDecision {
  * makes first (its estimate), made on its own before any lock is taken.
  */
 export function checkJobParameters(model: ModelDefinition, params: JobParameters): void {
-  withParameterErrors(() => estimateSpark(model, params));
+  try {
+    estimateSpark(model, params);
+  } catch (e) {
+    throw asParameterError(e);
+  }
 }
 
-function withParameterErrors<T>(work: () => T): T {
-  try {
-    return work();
-  } catch (e) {
-    if (e instanceof JobParameterError) {
-      throw catalogError(CatalogErrorCode.InvalidJobParameter, e.message);
-    }
-    throw e;
-  }
+/** The estimator's refusal of a parameter as the catalog's 400; anything else as it is. */
+function asParameterError(e: unknown): unknown {
+  return e instanceof JobParameterError
+    ? catalogError(CatalogErrorCode.InvalidJobParameter, e.message)
+    : e;
 }

@@ -156,6 +156,8 @@ export function toDecisionBody(decision: CoverageDecision): CoverageDecisionDto 
     // Unknown models are answered with a 422 before a body is built.
     throw new Error('a decision body needs a known model');
   }
+  const { concurrency, fairUse, fallback } = decision;
+  // Object literals, not spreads: this runs for every coverage answer.
   return {
     covered: decision.covered,
     reason: decision.reason,
@@ -163,17 +165,36 @@ export function toDecisionBody(decision: CoverageDecision): CoverageDecisionDto 
     state: decision.state,
     jobClass: decision.jobClass,
     priority: decision.priority,
-    concurrency: { ...decision.concurrency },
+    concurrency: { limit: concurrency.limit, running: concurrency.running },
     fairUse: {
-      renderSparkToday: decision.fairUse.renderSparkToday,
-      throttleAt: decision.fairUse.throttleAt,
-      reducedAt: decision.fairUse.reducedAt,
-      resetsAt: decision.fairUse.resetsAt.toISOString(),
+      renderSparkToday: fairUse.renderSparkToday,
+      throttleAt: fairUse.throttleAt,
+      reducedAt: fairUse.reducedAt,
+      resetsAt: resetsAtIso(fairUse.resetsAt),
     },
-    fallback: decision.fallback === null ? null : { ...decision.fallback },
+    fallback:
+      fallback === null
+        ? null
+        : {
+            payWith: fallback.payWith,
+            estimatedSpark: fallback.estimatedSpark,
+            creditCardCoverageRequired: fallback.creditCardCoverageRequired,
+          },
     trialLimit: decision.trialLimit,
     estimatedSpark: decision.estimatedSpark,
   };
+}
+
+/** The reset time as ISO text, made once a day: every answer of a UTC day carries the same one. */
+let lastResetsAtMs = NaN;
+let lastResetsAtIso = '';
+function resetsAtIso(resetsAt: Date): string {
+  const ms = resetsAt.getTime();
+  if (ms !== lastResetsAtMs) {
+    lastResetsAtIso = resetsAt.toISOString();
+    lastResetsAtMs = ms;
+  }
+  return lastResetsAtIso;
 }
 
 const NUMBER = { type: 'number' } as const;
