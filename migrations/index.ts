@@ -6,6 +6,7 @@ import { CreateCoverageTables1795300000010 } from './1795300000010-CreateCoverag
 import { CreateStripeTables1795300000300 } from './1795300000300-CreateStripeTables';
 import { CreateAdmissionReadFunction1795300000400 } from './1795300000400-CreateAdmissionReadFunction';
 import { CreateAdmissionReadManyFunction1795300000500 } from './1795300000500-CreateAdmissionReadManyFunction';
+import { AdmissionReadIndexPlans1795300000600 } from './1795300000600-AdmissionReadIndexPlans';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the app, the CLI, the drift check and
@@ -19,4 +20,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   CreateStripeTables1795300000300,
   CreateAdmissionReadFunction1795300000400,
   CreateAdmissionReadManyFunction1795300000500,
+  AdmissionReadIndexPlans1795300000600,
 ];
