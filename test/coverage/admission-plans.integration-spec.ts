@@ -1,4 +1,4 @@
-import { Client, type NoticeMessage } from 'pg';
+import { Client } from 'pg';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 /** The tables the admission read looks up, each by an index. */
@@ -37,7 +37,7 @@ const onServer = process.env.DATABASE_URL !== undefined;
     expect(rows[0].n).toBe('0');
 
     const plans: string[] = [];
-    const onNotice = (notice: NoticeMessage) => plans.push(notice.message ?? '');
+    const onNotice = (notice: { message?: string }) => plans.push(notice.message ?? '');
     client.on('notice', onNotice);
     await client.query(`LOAD 'auto_explain'`);
     await client.query(`SET auto_explain.log_min_duration = 0`);
