@@ -165,11 +165,7 @@ async function main(): Promise<void> {
           ? undefined
           : await reference(bareReference, 'after');
       const ratioBase =
-        bareBefore === undefined
-          ? result.requestsPerSecond
-          : bareAfter === undefined
-            ? bareBefore
-            : Math.round((bareBefore + bareAfter) / 2);
+        bareBefore === undefined ? result.requestsPerSecond : around(bareBefore, bareAfter);
       const measured: MeasuredCase = {
         ...result,
         ratioToBare: result.requestsPerSecond / ratioBase,
@@ -245,7 +241,7 @@ async function main(): Promise<void> {
       });
       if (result && baselineBefore !== undefined) {
         const baselineAfter = await reference(baselineReference, 'after');
-        baselineAlongside = Math.round((baselineBefore + baselineAfter) / 2);
+        baselineAlongside = around(baselineBefore, baselineAfter);
       }
       if (result) {
         serviceResults.set(c.id, result);
@@ -289,6 +285,11 @@ async function main(): Promise<void> {
     await fixtures?.stop();
     await dropBenchDatabase(serverUrl, db.url);
   }
+}
+
+/** A reference around a case: the mean of its measurements before and after, or the one before. */
+function around(before: number, after: number | undefined): number {
+  return after === undefined ? before : Math.round((before + after) / 2);
 }
 
 /** What an admit request leaves for its finish request on the same connection. */

@@ -14,6 +14,7 @@ import { runPendingMigrations } from './database/migrate';
 import { MetricsService } from './metrics/metrics.service';
 import { createValidationPipe } from './common/validation';
 import { exceedsDepth } from './common/body-depth';
+import { errorBody } from './common/errors/app.exception';
 import { answerClientError } from './common/errors/client-error.handler';
 import { commonError, CommonErrorCode } from './common/errors/common-errors';
 import { COVERAGE_ROUTE_MODELS, describeCoverageRoutes } from './coverage/coverage.openapi';
@@ -59,12 +60,12 @@ function answerRouterErrors(
   void reply
     .status(tooLong ? 414 : 400)
     .header('content-type', 'application/json; charset=utf-8')
-    .send({
-      error: {
-        code: CommonErrorCode.BadRequest,
-        message: tooLong ? 'A path parameter is too long.' : 'The URL is not valid.',
-      },
-    });
+    .send(
+      errorBody(
+        CommonErrorCode.BadRequest,
+        tooLong ? 'A path parameter is too long.' : 'The URL is not valid.',
+      ),
+    );
 }
 
 /** The Nest application's options, in production and in tests: the JSON parser is `configureApp`'s. */

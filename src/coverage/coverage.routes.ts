@@ -82,15 +82,16 @@ export class CoverageRoutes implements OnModuleInit {
       });
     };
 
-    const coverageBodyCheck = this.checks.get(CoverageRequestDto)!;
     post(
       '/v1/coverage',
       // Not async: a valid body of a cached account is answered without a promise or a
       // microtask (the gateway's hottest path); anything else continues as a promise.
       (request, reply) => {
-        const answer = coverageBodyCheck(request.body)
-          ? this.coverage.check(request.body as CoverageRequestDto)
-          : this.body(request, CoverageRequestDto).then((body) => this.coverage.check(body));
+        const body = this.body(request, CoverageRequestDto);
+        const answer =
+          body instanceof Promise
+            ? body.then((dto) => this.coverage.check(dto))
+            : this.coverage.check(body);
         if (answer instanceof Promise) return answer.then((a) => this.guard.send(reply, a));
         this.guard.send(reply, answer);
       },
@@ -112,21 +113,24 @@ export class CoverageRoutes implements OnModuleInit {
     });
   }
 
-  private body<T extends object>(request: FastifyRequest, dto: Type<T>): Promise<T> {
+  private body<T extends object>(request: FastifyRequest, dto: Type<T>): T | Promise<T> {
     return this.validate(request.body, dto, 'body');
   }
 
-  private params(request: FastifyRequest): Promise<JobIdParamDto> {
+  private params(request: FastifyRequest): JobIdParamDto | Promise<JobIdParamDto> {
     return this.validate(request.params, JobIdParamDto, 'param');
   }
 
-  /** The value when the DTO's rules accept it, else the global pipe's answer (its 400). */
-  private async validate<T extends object>(
+  /**
+   * The value itself when the DTO's compiled rules accept it (no promise: the usual case), else
+   * a promise of the global pipe's answer (its 400, or the value it transforms).
+   */
+  private validate<T extends object>(
     value: unknown,
     dto: Type<T>,
     type: 'body' | 'param',
-  ): Promise<T> {
+  ): T | Promise<T> {
     if (this.checks.get(dto)!(value)) return value as T;
-    return (await this.validation.transform(value, { type, metatype: dto })) as T;
+    return this.validation.transform(value, { type, metatype: dto }) as Promise<T>;
   }
 }

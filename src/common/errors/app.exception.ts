@@ -22,3 +22,11 @@ export function errorFactory<C extends string>(catalog: ErrorCatalog<C>) {
   return (code: C, message?: string, headers?: Record<string, string>): AppException =>
     new AppException(code, catalog[code].status, message ?? catalog[code].message, headers);
 }
+
+/** The error envelope's body: `{"error": {"code", "message"}}`, the shape of every refusal. */
+export function errorBody(
+  code: string,
+  message: string,
+): { error: { code: string; message: string } } {
+  return { error: { code, message } };
+}

@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import { errorBody } from './app.exception';
 import { commonError, CommonErrorCode } from './common-errors';
 
 /**
@@ -18,7 +19,7 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
         : CommonErrorCode.BadRequest,
   );
   const { status } = refusal;
-  const body = JSON.stringify({ error: { code: refusal.code, message: refusal.message } });
+  const body = JSON.stringify(errorBody(refusal.code, refusal.message));
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +

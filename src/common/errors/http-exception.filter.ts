@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
-import { AppException } from './app.exception';
+import { AppException, errorBody } from './app.exception';
 import { CommonErrorCode } from './common-errors';
 
 interface Envelope {
@@ -61,7 +61,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     void reply
       .status(envelope.status)
       .header('content-type', 'application/json; charset=utf-8')
-      .send({ error: { code: envelope.code, message: envelope.message } });
+      .send(errorBody(envelope.code, envelope.message));
   }
 
   toEnvelope(exception: unknown): Envelope {
